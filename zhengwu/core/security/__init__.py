@@ -1,0 +1,1 @@
+"""Identity and access: users, passwords, tokens, roles, grants and the ``can()`` decision."""

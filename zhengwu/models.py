@@ -1,0 +1,16 @@
+"""Imports every core table so that ``Base.metadata`` is complete (alembic, tests, CLI).
+
+Plugin tables join the same metadata through the plugin contract (issue 3).
+"""
+
+from zhengwu.core import audit
+from zhengwu.core.db import Base
+from zhengwu.core.security import models as security_models
+from zhengwu.tenants import models as tenant_models
+
+__all__ = ["Base", "audit", "security_models", "tenant_models", "tenant_owned_tables"]
+
+
+def tenant_owned_tables() -> list[str]:
+    """Names of every table with a ``tenant_path`` column (scope filters, RLS, merges)."""
+    return sorted(t.name for t in Base.metadata.sorted_tables if "tenant_path" in t.c)
