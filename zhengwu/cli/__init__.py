@@ -1,0 +1,33 @@
+"""The operator's command line: ``zhengwu``.
+
+Each group lives in its own module (``tenants``, ``access``, ``audit``); this module wires
+them together and holds the process-level commands (migrate, serve, demo).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from zhengwu.cli import access, audit, tenants
+
+app = typer.Typer(help="zhengwu — 政务公开与政务服务平台 (operator CLI)", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+app.add_typer(tenants.app, name="tenants", help="Provision and inspect tenants (行政区划).")
+app.add_typer(access.users_app, name="users", help="Create users.")
+app.add_typer(access.roles_app, name="roles", help="Grant and revoke roles.")
+app.add_typer(audit.app, name="audit", help="The audit trail.")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (runs as the table owner)."""
+    from zhengwu.core.config import get_settings
+    from zhengwu.core.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings)
+    typer.echo(f"database at head: {settings.database_url.split('@')[-1]}")
+
+
+def main() -> None:
+    app()
