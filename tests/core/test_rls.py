@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from zhengwu.core.db import scoped_session
 from zhengwu.core.security.models import User
+from zhengwu.models import tenant_owned_tables
 from zhengwu.tenants.models import Venue
 from tests.world import PATHS, build_world
 
@@ -100,8 +101,9 @@ async def test_app_role_cannot_bypass(pg_world, sessionmaker):
             "SELECT current_user, rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user"
         ))).one()
         assert row[0] == "zhengwu_app" and row[1] is False and row[2] is False
-        forced = (await s.execute(text(
-            "SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE relname IN "
-            "('users','grants','api_tokens','custom_roles','venues','windows','setting_overrides','audit_log')"
-        ))).scalar()
-        assert forced is True
+        rows = (await s.execute(text(
+            "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class "
+            "WHERE relkind = 'r' AND relname = ANY(:names)"), {"names": tenant_owned_tables()}
+        )).all()
+        # Every table with a tenant_path column, core or plugin, has forced RLS.
+        assert {name for name, forced in rows if forced} == set(tenant_owned_tables())

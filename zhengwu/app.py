@@ -1,0 +1,59 @@
+"""The litestar application factory: settings → database → routes (→ plugins, schemas).
+
+``create_app()`` is what ``zhengwu serve`` runs and what tests call; nothing happens at
+import time, so tests can build apps with their own settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from zhengwu import __version__
+from zhengwu.core.config import Settings, get_settings
+from zhengwu.core.db import make_engine, make_sessionmaker
+from zhengwu.web.deps import provide_db, provide_principal
+from zhengwu.web.problems import exception_handlers
+from zhengwu.web.routes import AuthController, CoreController
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("zhengwu")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    if settings.environment == "production" and settings.uses_insecure_key:
+        raise RuntimeError("ZHENGWU_SECRET_KEY must be set in production")
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = Litestar(
+        route_handlers=[CoreController, AuthController],
+        dependencies={"principal": Provide(provide_principal),
+                      "db": Provide(provide_db)},
+        exception_handlers=exception_handlers,
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="zhengwu", version=__version__, path="/schema",
+            description="政务公开与政务服务平台 — HTTP API for devices and public pages. "
+                        "Frontends use GraphQL.",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+    )
+    app.state.settings = settings
+    return app
