@@ -107,3 +107,12 @@ async def test_app_role_cannot_bypass(pg_world, sessionmaker):
         )).all()
         # Every table with a tenant_path column, core or plugin, has forced RLS.
         assert {name for name, forced in rows if forced} == set(tenant_owned_tables())
+
+
+async def test_role_survives_rolled_back_transactions(pg_world, sessionmaker):
+    # Regression: a role set inside a first transaction was undone by its rollback, and
+    # the pooled connection then ran as the (superuser) login role, bypassing RLS.
+    for _ in range(4):
+        async with sessionmaker() as s:
+            assert (await s.execute(text("SELECT current_user"))).scalar() == "zhengwu_app"
+            await s.rollback()

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     database_app_role: str | None = Field(
         default="zhengwu_app",
         description=(
-            "PostgreSQL only: the role the application runs as (SET ROLE on connect). It has no "
+            "PostgreSQL only: the role the application runs as (a startup parameter of each "
+            "connection). It has no "
             "BYPASSRLS and does not own the tables, so row-level security applies. Empty to "
             "disable (then connect with a login role that already is such a role)."
         ),

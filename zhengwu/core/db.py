@@ -8,7 +8,7 @@ What this module guarantees:
   into the transaction with ``set_config('zhengwu.scope', …, true)`` by an ``after_begin``
   event: transaction-local, never session-wide, so a pooled connection never inherits it.
   Row-level-security policies (see migrations) read it; a missing scope sees nothing.
-* On PostgreSQL the application connects and then ``SET ROLE`` to a role that does not own
+* On PostgreSQL the application's connections start as a role that does not own
   the tables and has no BYPASSRLS (``Settings.database_app_role``), so the policies apply.
 
 It must never hold business rules.
@@ -104,23 +104,20 @@ def subtree_clause(column: Any, path: str) -> Any:
 def make_engine(settings: Settings, *, as_owner: bool = False, pool: bool = True) -> AsyncEngine:
     """An async engine for ``settings.database_url``.
 
-    ``as_owner=True`` skips the ``SET ROLE`` (migrations, test cleanup, benchmarks' baselines).
+    ``as_owner=True`` keeps the login role (migrations, test cleanup, benchmarks' baselines).
     """
     kwargs: dict[str, Any] = {"echo": settings.database_echo}
-    if not pool or settings.database_url.startswith("sqlite"):
+    sqlite = settings.database_url.startswith("sqlite")
+    if not pool or sqlite:
         kwargs["poolclass"] = NullPool
+    if settings.is_postgres and settings.database_app_role and not as_owner:
+        # The role is a startup parameter of every connection, not a SET inside a
+        # transaction that a rollback could undo (that once left pooled connections
+        # running as the login role, bypassing RLS).
+        kwargs["connect_args"] = {"server_settings": {"role": settings.database_app_role}}
     engine = create_async_engine(settings.database_url, **kwargs)
-    if settings.database_url.startswith("sqlite"):
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    elif settings.is_postgres and settings.database_app_role and not as_owner:
-        role = settings.database_app_role
-
-        def _set_role(dbapi_conn: Any, _record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute(f'SET ROLE "{role}"')
-            cursor.close()
-
-        event.listen(engine.sync_engine, "connect", _set_role)
     return engine
 
 
