@@ -85,3 +85,20 @@ async def test_merge_moves_children_and_records(system_session):
     assert trace.moved["children"] == 1
     checked, breaks = await audit.verify(system_session)
     assert checked >= 7 and breaks == []
+
+
+async def test_merge_keeps_target_value_when_both_override_a_setting(system_session):
+    from zhengwu.tenants import settings as tsettings
+
+    await _make(system_session, ("34", "安徽省"), ("3418", "宣城市"), ("341881", "宁国市"),
+                ("341881204", "方塘乡"), ("341881205", "另一乡"))
+    await tsettings.set_setting(system_session, SYSTEM, "341881204", "core", "hotline", "0563-1")
+    await tsettings.set_setting(system_session, SYSTEM, "341881205", "core", "hotline", "0563-2")
+    await tsettings.set_setting(system_session, SYSTEM, "341881204", "core", "contact_phone", "110")
+    await system_session.commit()
+    trace = await provisioning.merge_tenant(system_session, SYSTEM, "341881204", "341881205")
+    await system_session.commit()
+    assert trace.moved["setting_overrides.dropped_as_duplicate"] == 1
+    assert trace.moved["setting_overrides"] == 1
+    eff = {e.key: e for e in await tsettings.effective_settings(system_session, SYSTEM, "341881205", "core")}
+    assert eff["hotline"].value == "0563-2" and eff["contact_phone"].value == "110"

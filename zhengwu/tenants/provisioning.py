@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhengwu.core import audit, clock
 from zhengwu.core.db import Base, subtree_clause
 from zhengwu.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from zhengwu.core.security.models import Grant
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.tenants.codes import PLATFORM_CODE, Tier, kind_hint, parse_code
-from zhengwu.tenants.models import Tenant, TenantMerge, TenantStatus
+from zhengwu.tenants.models import SettingOverride, Tenant, TenantMerge, TenantStatus
 from zhengwu.tenants.scope import access_tenant
 
 __all__ = [
@@ -180,6 +181,7 @@ async def merge_tenant(session: AsyncSession, principal: Principal, source_code:
         )
         if res.rowcount:  # type: ignore[attr-defined]
             moved[f"{table.name}.subtree"] += res.rowcount  # type: ignore[attr-defined]
+    await _drop_colliding_rows(session, source, target, moved)
     for table in _movable_tables():
         res = await session.execute(
             table.update().where(table.c.tenant_id == source.id)
@@ -201,6 +203,27 @@ async def merge_tenant(session: AsyncSession, principal: Principal, source_code:
     session.expire_all()
     await session.refresh(trace)
     return trace
+
+
+async def _drop_colliding_rows(session: AsyncSession, source: Tenant, target: Tenant,
+                               moved: Counter[str]) -> None:
+    """Rows of the source that would duplicate one of the target's: the target's wins.
+
+    A setting both override keeps the target's value; a role a user holds at both keeps
+    the target's grant. What is dropped is counted in the merge trace and the audit entry.
+    """
+    for model, keys in ((SettingOverride, ("namespace", "key")), (Grant, ("user_id", "role"))):
+        src = model.__table__.alias("src")
+        tgt = model.__table__.alias("tgt")
+        clash = select(tgt.c.id).where(tgt.c.tenant_id == target.id,
+                                       *[tgt.c[k] == src.c[k] for k in keys])
+        ids = (await session.execute(
+            select(src.c.id).where(src.c.tenant_id == source.id, clash.exists())
+        )).scalars().all()
+        if ids:
+            table = model.__table__
+            await session.execute(table.delete().where(table.c.id.in_(ids)))
+            moved[f"{table.name}.dropped_as_duplicate"] += len(ids)
 
 
 async def subtree_counts(session: AsyncSession, tenant: Tenant) -> dict[str, int]:
