@@ -57,6 +57,11 @@ class Principal:
         return self.acting_path
 
     @property
+    def acting_code(self) -> str:
+        """Division code of the acting tenant (``0``, the platform root, for ``*``)."""
+        return "0" if self.acting_path in (ALL_SCOPE, "0") else self.acting_path.rsplit("/", 1)[-1]
+
+    @property
     def is_system(self) -> bool:
         return self.kind == "system"
 
