@@ -1,4 +1,4 @@
-"""The litestar application factory: settings → database → routes (→ plugins, schemas).
+"""The litestar application factory: settings → plugins → schemas → database → routes.
 
 ``create_app()`` is what ``zhengwu serve`` runs and what tests call; nothing happens at
 import time, so tests can build apps with their own settings.
@@ -7,7 +7,7 @@ import time, so tests can build apps with their own settings.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
@@ -18,6 +18,9 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from zhengwu import __version__
 from zhengwu.core.config import Settings, get_settings
 from zhengwu.core.db import make_engine, make_sessionmaker
+from zhengwu.graphql.controller import graphql_controller
+from zhengwu.graphql.schema import build_schemas
+from zhengwu.platform import boot
 from zhengwu.web.deps import provide_db, provide_principal
 from zhengwu.web.problems import exception_handlers
 from zhengwu.web.routes import AuthController, CoreController
@@ -27,8 +30,12 @@ __all__ = ["create_app"]
 log = logging.getLogger("zhengwu")
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = (),
+               entry_points: bool = True) -> Litestar:
+    """The application. ``plugins`` adds plugin objects to those found by entry point."""
     settings = settings or get_settings()
+    host = boot(plugins, entry_points=entry_points)
+    schemas = build_schemas(host)
     if settings.environment == "production" and settings.uses_insecure_key:
         raise RuntimeError("ZHENGWU_SECRET_KEY must be set in production")
 
@@ -43,7 +50,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=[CoreController, AuthController],
+        route_handlers=[CoreController, AuthController,
+                        graphql_controller(schemas, ide=settings.environment == "development"),
+                        *host.routes()],
         dependencies={"principal": Provide(provide_principal),
                       "db": Provide(provide_db)},
         exception_handlers=exception_handlers,
@@ -56,4 +65,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     )
     app.state.settings = settings
+    app.state.plugins = host
+    app.state.schemas = schemas
     return app

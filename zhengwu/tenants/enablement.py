@@ -183,7 +183,7 @@ async def enable_plugin(session: AsyncSession, principal: Principal, tenant_code
 async def disable_plugin(session: AsyncSession, principal: Principal, tenant_code: str,
                          name: str, *, forbid: bool = False) -> PluginState:
     """Turn ``name`` off for the tenant and its subtree; ``forbid`` locks it off."""
-    _info_, tenant = await _prepare(session, principal, tenant_code, name)
+    _, tenant = await _prepare(session, principal, tenant_code, name)
     switched = await _switched_on(session, tenant)
     dependants = [n for n in switched if name in _installed[n].requires]
     if dependants:
@@ -198,7 +198,7 @@ async def disable_plugin(session: AsyncSession, principal: Principal, tenant_cod
 async def reset_plugin(session: AsyncSession, principal: Principal, tenant_code: str,
                        name: str) -> PluginState:
     """Drop the tenant's own switch (and lock): it inherits from above again."""
-    _info_, tenant = await _prepare(session, principal, tenant_code, name)
+    _, tenant = await _prepare(session, principal, tenant_code, name)
     await tenant_settings.unlock_setting(session, principal, tenant.code, NAMESPACE, name)
     await tenant_settings.unset_setting(session, principal, tenant.code, NAMESPACE, name)
     return await _state(session, principal, tenant, name)

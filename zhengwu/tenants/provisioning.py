@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhengwu.core import audit, clock
@@ -25,8 +25,8 @@ from zhengwu.tenants.scope import access_tenant
 
 __all__ = [
     "create_tenant",
-    "get_children",
     "ensure_platform_root",
+    "get_children",
     "merge_tenant",
     "reactivate_tenant",
     "snapshot",
@@ -212,16 +212,19 @@ async def _drop_colliding_rows(session: AsyncSession, source: Tenant, target: Te
     A setting both override keeps the target's value; a role a user holds at both keeps
     the target's grant. What is dropped is counted in the merge trace and the audit entry.
     """
-    for model, keys in ((SettingOverride, ("namespace", "key")), (Grant, ("user_id", "role"))):
-        src = model.__table__.alias("src")
-        tgt = model.__table__.alias("tgt")
+    tables: list[tuple[Table, tuple[str, ...]]] = [
+        (SettingOverride.__table__, ("namespace", "key")),  # type: ignore[list-item]
+        (Grant.__table__, ("user_id", "role")),  # type: ignore[list-item]
+    ]
+    for table, keys in tables:
+        src = table.alias("src")
+        tgt = table.alias("tgt")
         clash = select(tgt.c.id).where(tgt.c.tenant_id == target.id,
                                        *[tgt.c[k] == src.c[k] for k in keys])
         ids = (await session.execute(
             select(src.c.id).where(src.c.tenant_id == source.id, clash.exists())
         )).scalars().all()
         if ids:
-            table = model.__table__
             await session.execute(table.delete().where(table.c.id.in_(ids)))
             moved[f"{table.name}.dropped_as_duplicate"] += len(ids)
 

@@ -34,7 +34,7 @@ def readable(principal: Principal, path: str) -> bool:
     return path in ancestor_paths(principal.acting_path) or path == PLATFORM_CODE
 
 
-def visible_tenants(principal: Principal) -> Select[tuple[Tenant]]:
+def visible_tenants(principal: Principal) -> Select[Tenant]:
     """SELECT of the tenants in the principal's subtree (ancestors not included)."""
     return select(Tenant).where(subtree_clause(Tenant.path, principal.acting_path))
 
