@@ -76,10 +76,10 @@ class PluginHost:
         """Contributions for ``tier``, only from plugins that serve it."""
         out: list[GraphQLContribution] = []
         for impl in self.pm.hook.zhengwu_graphql.get_hookimpls():
-            name = self._plugin_name(impl.plugin)
-            if name is None or tier not in self.infos[name].tiers:
+            info = self.infos.get(impl.plugin_name)
+            if info is None or tier not in info.tiers:
                 continue
-            contribution = impl.function(tier=tier)
+            contribution: GraphQLContribution | None = impl.function(tier=tier)
             if contribution is not None:
                 out.append(contribution)
         return out
@@ -110,12 +110,6 @@ class PluginHost:
         policy.load(extra_roles=[r for c in contributions for r in c.roles],
                     extra_permissions=[p for c in contributions for p in c.permissions],
                     plugin_grants=grants)
-
-    def _plugin_name(self, plugin: object) -> str | None:
-        for name, info in self.infos.items():
-            if self.pm.get_plugin(name) is plugin:
-                return info.name
-        return None
 
 
 def load_plugins(extra: Iterable[object] = (), *, entry_points: bool = True,
