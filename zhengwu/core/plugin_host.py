@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -79,7 +79,7 @@ class PluginHost:
             info = self.infos.get(impl.plugin_name)
             if info is None or tier not in info.tiers:
                 continue
-            contribution: GraphQLContribution | None = impl.function(tier=tier)
+            contribution = cast("GraphQLContribution | None", impl.function(tier=tier))
             if contribution is not None:
                 out.append(contribution)
         return out
