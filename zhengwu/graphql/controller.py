@@ -15,12 +15,11 @@ import strawberry
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.litestar.controller import (
     GraphQLController,
     _context_getter_http,
-    _context_getter_ws,
     _none_root_value_getter,
 )
 
@@ -34,7 +33,8 @@ __all__ = ["graphql_controller"]
 
 
 async def _graphql_context(request: Request[Any, Any, Any], state: State,
-                           principal: Principal, db: AsyncSession) -> GraphQLContext:
+                           principal: NamedDependency[Principal],
+                           db: NamedDependency[AsyncSession]) -> GraphQLContext:
     tier = ANONYMOUS if principal.is_anonymous else principal.acting_tier
     return GraphQLContext(principal=principal, session=db, settings=state.settings,
                           lang=language(request), tier=tier, loaders=Loaders(db))
@@ -52,10 +52,11 @@ def graphql_controller(schemas: dict[str, strawberry.Schema], *, path: str = "/g
         dependencies: ClassVar[dict[str, Provide]] = {  # type: ignore[misc]
             "custom_context": Provide(_graphql_context),
             "context": Provide(_context_getter_http),
-            "context_ws": Provide(_context_getter_ws),
             "root_value": Provide(_none_root_value_getter),
             "response": Provide(_response, sync_to_thread=False),
         }
+
+        websocket_endpoint = None  # type: ignore[assignment]  # no subscriptions (yet)
 
         async def execute_request(self, request: Request[Any, Any, Any], context: Any,
                                   root_value: Any) -> Response[Any]:

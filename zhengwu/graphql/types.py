@@ -63,8 +63,8 @@ class TierCount:
 class EffectiveSetting:
     namespace: str
     key: str
-    value: JSON
-    default: JSON
+    value: JSON | None
+    default: JSON | None
     description: str
     source: str = strawberry.field(description="`default`, or the code of the tenant it comes from.")
     source_name: str | None

@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from zhengwu.core.config import Settings
@@ -45,7 +46,7 @@ async def provide_principal(request: Request[Any, Any, Any], state: State) -> Pr
                                    request.headers.get(TENANT_HEADER.lower()))
 
 
-async def provide_db(state: State, principal: Principal) -> AsyncIterator[AsyncSession]:
+async def provide_db(state: State, principal: NamedDependency[Principal]) -> AsyncIterator[AsyncSession]:
     """A session scoped to the principal's acting tenant; committed by the handler."""
     async with state.sessionmaker() as session:
         session.info["scope"] = principal.scope

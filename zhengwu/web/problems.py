@@ -39,6 +39,12 @@ def _problem(status: int, code: str, title: str, detail: str | None = None,
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     lang = language(request)
+    if request.url.path.startswith("/graphql"):
+        # Raised before GraphQL ran (bad token, foreign acting tenant): answer in GraphQL's
+        # own error shape so clients read one format, with the HTTP status kept.
+        ext = {"code": exc.code, **({"field": exc.field} if exc.field else {})}
+        return Response({"data": None, "errors": [{"message": exc.message(lang), "extensions": ext}]},
+                        status_code=exc.status)
     extra: dict[str, Any] = {"field": exc.field}
     problems = exc.params.get("problems")
     if problems:

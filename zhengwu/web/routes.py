@@ -7,6 +7,8 @@ from typing import Any
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,7 +58,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", status_code=200, summary="Log in with a password and get a JWT")
-    async def login(self, data: LoginRequest, state: State) -> LoginResponse:
+    async def login(self, data: JSONBody[LoginRequest], state: State) -> LoginResponse:
         """Returns ``{"token": …}``; send it as ``Authorization: Bearer <token>``."""
         async with state.sessionmaker() as session:
             session.info["scope"] = ALL_SCOPE  # credential check is a system step
@@ -75,7 +77,7 @@ class CoreController(Controller):
         return Health(status="ok", version=__version__, database=backend)
 
     @get("/api/v1/me", summary="The caller and its acting tenant")
-    async def me(self, principal: Principal) -> dict[str, Any]:
+    async def me(self, principal: NamedDependency[Principal]) -> dict[str, Any]:
         if principal.is_anonymous:
             from zhengwu.core.errors import AuthenticationFailed
 
@@ -86,7 +88,8 @@ class CoreController(Controller):
                            for g in principal.grants]}
 
     @get("/api/v1/tenants/{code:str}", summary="One tenant in the caller's scope")
-    async def tenant(self, code: str, principal: Principal, db: AsyncSession) -> TenantView:
+    async def tenant(self, code: FromPath[str], principal: NamedDependency[Principal],
+                     db: NamedDependency[AsyncSession]) -> TenantView:
         tenant = await access_tenant(db, principal, code)
         parent_code = tenant.path.rsplit("/", 2)[-2] if "/" in tenant.path else None
         counts = await subtree_counts(db, tenant) if principal.sees(tenant.path) else {}
