@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from zhengwu.cli import access, audit, tenants
+from zhengwu.cli import access, audit, graphql, tenants
 
 app = typer.Typer(help="zhengwu — 政务公开与政务服务平台 (operator CLI)", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
@@ -16,6 +16,7 @@ app.add_typer(tenants.app, name="tenants", help="Provision and inspect tenants (
 app.add_typer(access.users_app, name="users", help="Create users.")
 app.add_typer(access.roles_app, name="roles", help="Grant and revoke roles.")
 app.add_typer(audit.app, name="audit", help="The audit trail.")
+app.add_typer(graphql.app, name="graphql", help="The published GraphQL contract (SDL per tier).")
 
 
 @app.command()
