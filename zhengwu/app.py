@@ -17,7 +17,8 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from zhengwu import __version__
 from zhengwu.core.config import Settings, get_settings
-from zhengwu.core.db import make_engine, make_sessionmaker
+from zhengwu.core.db import ALL_SCOPE, make_engine, make_sessionmaker
+from zhengwu.core.security import roles
 from zhengwu.graphql.controller import graphql_controller
 from zhengwu.graphql.schema import build_schemas
 from zhengwu.platform import boot
@@ -44,6 +45,9 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        async with app.state.sessionmaker() as session:
+            session.info["scope"] = ALL_SCOPE
+            await roles.reload_policy(session)  # custom roles defined by admins
         try:
             yield
         finally:

@@ -168,8 +168,13 @@ class Policy:
     def load(self, extra_roles: Iterable[RoleDef] = (),
              extra_permissions: Iterable[str] = (),
              plugin_grants: Mapping[str, Iterable[str]] | None = None) -> None:
-        """(Re)build the policy from the built-in roles, plugin rules and custom roles."""
-        self._extra_roles = {role.name: role for role in extra_roles}
+        """(Re)build the policy with the plugins' roles, permissions and grants.
+
+        Custom roles already loaded (``set_custom_roles``) are kept: plugins are loaded at
+        start-up, custom roles come from the database, in either order.
+        """
+        custom = {n: r for n, r in self._extra_roles.items() if r.is_custom}
+        self._extra_roles = {**{role.name: role for role in extra_roles}, **custom}
         self._extra_permissions = tuple(extra_permissions)
         self._plugin_grants = {k: tuple(v) for k, v in (plugin_grants or {}).items()}
         self._rebuild()
