@@ -5,6 +5,7 @@ Plugin tables join the same metadata through the plugin contract (issue 3).
 
 from zhengwu.core import audit
 from zhengwu.core.db import Base
+from zhengwu.core.jobs import models as job_models  # noqa: F401  (job_runs, outbox)
 from zhengwu.core.security import models as security_models
 from zhengwu.tenants import models as tenant_models
 
