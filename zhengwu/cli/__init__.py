@@ -24,9 +24,10 @@ def migrate() -> None:
     """Create or upgrade the database schema (runs as the table owner)."""
     from zhengwu.core.config import get_settings
     from zhengwu.core.migrate import upgrade
+    from zhengwu.platform import boot
 
     settings = get_settings()
-    upgrade(settings)
+    upgrade(settings, plugin_locations=boot().migration_locations())
     typer.echo(f"database at head: {settings.database_url.split('@')[-1]}")
 
 

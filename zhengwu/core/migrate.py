@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command
@@ -14,13 +16,21 @@ __all__ = ["alembic_config", "upgrade"]
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-def alembic_config(settings: Settings) -> Config:
+def alembic_config(settings: Settings, plugin_locations: Sequence[str] = ()) -> Config:
+    """The alembic config: the core's versions plus each plugin's version directory.
+
+    A plugin's first revision has its own branch label and ``depends_on`` a core revision,
+    so ``upgrade heads`` applies the core and every plugin in a consistent order.
+    """
     cfg = Config(str(_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(_ROOT / "migrations"))
+    locations = [str(_ROOT / "migrations" / "versions"), *plugin_locations]
+    cfg.set_main_option("version_locations", os.pathsep.join(locations))
     cfg.attributes["database_url"] = settings.database_url
     return cfg
 
 
-def upgrade(settings: Settings, revision: str = "heads") -> None:
+def upgrade(settings: Settings, revision: str = "heads",
+            plugin_locations: Sequence[str] = ()) -> None:
     """Bring the database to ``revision`` (all heads by default). Runs as the table owner."""
-    command.upgrade(alembic_config(settings), revision)
+    command.upgrade(alembic_config(settings, plugin_locations), revision)
