@@ -59,14 +59,14 @@ async def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "zhengwu.sqlite3"
         s = Settings(database_url=f"sqlite+aiosqlite:///{path}", environment="test",
-                     _env_file=None)  # type: ignore[call-arg]
+                     embedded_schedules=False, _env_file=None)  # type: ignore[call-arg]
     else:
         if not PG_URL:
             pytest.skip("PostgreSQL not configured (set ZHENGWU_TEST_POSTGRES_URL; required under CI=true)")
         name = f"zhengwu_test_{_worker_suffix()}"
         await _recreate_pg_database(PG_URL, name)
         s = Settings(database_url=_pg_database_url(PG_URL, name), environment="test",
-                     _env_file=None)  # type: ignore[call-arg]
+                     embedded_schedules=False, _env_file=None)  # type: ignore[call-arg]
     import asyncio
 
     await asyncio.to_thread(upgrade, s)

@@ -18,6 +18,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from zhengwu import __version__
 from zhengwu.core.config import Settings, get_settings
 from zhengwu.core.db import ALL_SCOPE, make_engine, make_sessionmaker
+from zhengwu.core.jobs import make_queue
 from zhengwu.core.security import roles
 from zhengwu.graphql.controller import graphql_controller
 from zhengwu.graphql.schema import build_schemas
@@ -43,14 +44,20 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = make_engine(settings)
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        async with app.state.sessionmaker() as session:
+        sessionmaker = make_sessionmaker(engine)
+        app.state.engine, app.state.sessionmaker = engine, sessionmaker
+        async with sessionmaker() as session:
             session.info["scope"] = ALL_SCOPE
             await roles.reload_policy(session)  # custom roles defined by admins
+        # Embedded mode (no Redis): jobs and schedules run on this server's loop.
+        options = {} if settings.redis_url else {"run_schedules": settings.embedded_schedules}
+        queue = make_queue(settings, host.jobs(), sessionmaker, **options)
+        await queue.start()
+        app.state.jobs = queue
         try:
             yield
         finally:
+            await queue.close()  # running jobs still need the database
             await engine.dispose()
 
     app = Litestar(

@@ -497,3 +497,30 @@ def test_cron_weekdays_map_to_arq() -> None:
 
 def test_cron_docstring_examples() -> None:
     assert doctest.testmod(cron).failed == 0
+
+
+async def test_job_context_enabled_scope_skips_tenants_that_did_not_enable(system_session, sessionmaker, settings):
+    """A set-based job filters its rows to the tenants where its plugin is on."""
+    from sqlalchemy import select
+
+    from tests.plugins.fakes import make_plugin
+    from tests.world import build_world
+    from zhengwu.core.jobs.base import JobContext
+    from zhengwu.core.security.principal import Principal
+    from zhengwu.platform import boot
+    from zhengwu.tenants import enablement
+    from zhengwu.tenants.models import Tenant
+
+    boot([make_plugin("alpha")], entry_points=False)
+    try:
+        await build_world(system_session)
+        await enablement.enable_plugin(system_session, Principal.system(), "341881204", "alpha")
+        await system_session.commit()
+        ctx = JobContext(sessionmaker=sessionmaker, settings=settings, job_id="j1",
+                         job_name="sweep", queue=None)  # type: ignore[arg-type]
+        scope = await ctx.enabled_scope("alpha")
+        codes = set((await system_session.scalars(
+            select(Tenant.code).where(scope.clause(Tenant.path)))).all())
+        assert codes == {"341881204", "341881204200", "341881204201"}
+    finally:
+        boot([], entry_points=False)

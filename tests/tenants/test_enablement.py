@@ -115,3 +115,25 @@ async def test_plugin_settings_are_registered_and_cascade(world):
     await world.commit()
     eff = await tsettings.effective_setting(world, SYSTEM, "341881204", "alpha", "greeting")
     assert eff.value == "欢迎" and eff.source == "341881"
+
+
+async def test_enabled_scope_for_set_based_jobs(world):
+    """Nested decisions: on at the county, off at a township, back on at one village."""
+    from sqlalchemy import select
+
+    from zhengwu.tenants.models import Tenant
+
+    await enablement.enable_plugin(world, SYSTEM, "341881", "alpha")
+    await enablement.disable_plugin(world, SYSTEM, "341881204", "alpha")
+    await enablement.enable_plugin(world, SYSTEM, "341881204201", "alpha")
+    await enablement.disable_plugin(world, SYSTEM, "15", "alpha", forbid=True)
+    await world.commit()
+    scope = await enablement.enabled_scope(world, "alpha")
+    rows = (await world.execute(select(Tenant.code, Tenant.path, Tenant.tier))).all()
+    via_sql = set((await world.scalars(select(Tenant.code).where(scope.clause(Tenant.path)))).all())
+    assert via_sql == {"341881", "341881100", "341881204201"}
+    assert via_sql == {c for c, p, _ in rows if scope.is_enabled(p)}
+    # The same answer as the per-tenant resolution, for every tenant of a served tier.
+    for code, _path, tier in rows:
+        if tier in ("county", "township", "village"):
+            assert ("alpha" in await _active(world, code)) == (code in via_sql), code

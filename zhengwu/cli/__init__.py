@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from zhengwu.cli import access, audit, graphql, tenants
+from zhengwu.cli.worker import worker
 
 app = typer.Typer(help="zhengwu — 政务公开与政务服务平台 (operator CLI)", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
@@ -17,6 +18,7 @@ app.add_typer(access.users_app, name="users", help="Create users.")
 app.add_typer(access.roles_app, name="roles", help="Grant and revoke roles.")
 app.add_typer(audit.app, name="audit", help="The audit trail.")
 app.add_typer(graphql.app, name="graphql", help="The published GraphQL contract (SDL per tier).")
+app.command(help="Run background jobs and schedules from Redis (ZHENGWU_REDIS_URL).")(worker)
 
 
 @app.command()

@@ -16,7 +16,7 @@ from zhengwu.core.config import Settings, get_settings
 from zhengwu.core.db import ALL_SCOPE, make_engine, make_sessionmaker
 from zhengwu.core.errors import DomainError
 
-__all__ = ["console", "err_console", "operator_session", "run_async"]
+__all__ = ["console", "err_console", "get_settings", "operator_session", "run_async"]
 
 console = Console()
 err_console = Console(stderr=True)

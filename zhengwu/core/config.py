@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     )
     database_echo: bool = False
     redis_url: str | None = Field(default=None, description="Unset: jobs run in-process.")
+    embedded_schedules: bool = Field(
+        default=True, description="Embedded mode only: run cron schedules on the server's loop.")
     secret_key: SecretStr = SecretStr(_INSECURE_DEV_KEY)
     jwt_ttl_seconds: int = 8 * 3600
     login_max_failures: int = Field(default=5, ge=1)

@@ -123,8 +123,8 @@ def zhengwu_jobs() -> Sequence[JobSpec]:  # type: ignore[empty-body]
     Gets: nothing.
     Returns: a sequence of ``JobSpec`` (name, async function ``fn(ctx, **kwargs)``,
     optional cron schedule). Jobs must be idempotent: arq runs a job at least once.
-    A job that works per tenant must skip tenants where its plugin is not enabled
-    (``ctx.enabled_tenants(plugin)``). All results are collected and concatenated.
+    A job that works over tenants must skip those where its plugin is not enabled: filter
+    its rows with ``(await ctx.enabled_scope(plugin)).clause(Model.tenant_path)``. All results are collected and concatenated.
     """
 
 

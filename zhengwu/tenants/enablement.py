@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, Field, create_model
+from sqlalchemy import and_, false, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhengwu.core.errors import Conflict, Invalid, PermissionDenied
@@ -30,15 +32,17 @@ from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.tenants import settings as tenant_settings
 from zhengwu.tenants.codes import Tier
-from zhengwu.tenants.models import Tenant
+from zhengwu.tenants.models import SettingOverride, Tenant
 from zhengwu.tenants.scope import access_tenant
 
 __all__ = [
     "NAMESPACE",
     "PluginState",
     "active_plugins",
+    "EnabledScope",
     "disable_plugin",
     "enable_plugin",
+    "enabled_scope",
     "install",
     "installed",
     "plugin_states",
@@ -221,3 +225,60 @@ async def _switch(session: AsyncSession, principal: Principal, tenant: Tenant, n
     if view.locked and view.locked_by == tenant.code:
         await tenant_settings.unlock_setting(session, principal, tenant.code, NAMESPACE, name)
     await tenant_settings.set_setting(session, principal, tenant.code, NAMESPACE, name, on)
+
+
+@dataclass(frozen=True)
+class EnabledScope:
+    """Where a plugin is switched on, for set-based jobs: ``clause(column)`` filters rows.
+
+    Built from the plugin's switch overrides (few rows: one per tenant that decided). The
+    effective switch of any tenant is that of its nearest ancestor-or-self that decided
+    (locks are already folded into each decider's effective value). The tier filter
+    (``PluginInfo.tiers``) is the job's concern.
+    """
+
+    plugin: str
+    deciders: tuple[tuple[str, bool], ...]  # (path, effective value), shallow first
+
+    def is_enabled(self, path: str) -> bool:
+        value = False
+        for root, on in self.deciders:
+            if path == root or path.startswith(root + "/"):
+                value = on  # deeper deciders come later and win
+        return value
+
+    def clause(self, column: Any) -> Any:
+        """SQL condition on a ``tenant_path`` column: rows where the plugin is switched on.
+
+        A row is on when its nearest deciding ancestor-or-self decided on: the union, over
+        the deciders that are on, of their subtree minus the subtrees of the deciders
+        nearest below them.
+        """
+        def within(root: str) -> Any:
+            return (column == root) | ((column >= root + "/") & (column < root + "0"))
+
+        parts = []
+        for root, on in self.deciders:
+            if not on:
+                continue
+            below = [p for p, _ in self.deciders if p.startswith(root + "/")]
+            nearest = [p for p in below if not any(p.startswith(q + "/") for q in below)]
+            cond = within(root)
+            parts.append(and_(cond, not_(or_(*[within(p) for p in nearest]))) if nearest else cond)
+        return or_(*parts) if parts else false()
+
+
+async def enabled_scope(session: AsyncSession, name: str) -> EnabledScope:
+    """The deciding tenants of ``name`` (operator scope: every tenant's switch)."""
+    _info(name)
+    rows = (await session.execute(
+        select(SettingOverride.tenant_path, SettingOverride.value, SettingOverride.locked)
+        .where(SettingOverride.namespace == NAMESPACE, SettingOverride.key == name)
+        .order_by(SettingOverride.tenant_path))).all()
+    deciders: list[tuple[str, bool]] = []
+    for path, value, _locked in rows:
+        chain = [r for r in rows if path == r[0] or path.startswith(r[0] + "/")]
+        lock = next((r for r in chain if r[2]), None)  # topmost lock on the chain wins
+        deciders.append((path, bool(lock[1] if lock is not None else value)))
+    deciders.sort(key=lambda d: d[0].count("/"))
+    return EnabledScope(name, tuple(deciders))

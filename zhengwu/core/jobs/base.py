@@ -182,6 +182,15 @@ class JobContext:
         """``async with ctx.session() as s:`` — a session scoped to ``scope`` (default ``*``)."""
         return scoped_session(self.sessionmaker, scope)
 
+    async def enabled_scope(self, plugin: str) -> Any:
+        """Where ``plugin`` is switched on: an ``EnabledScope`` whose ``clause(column)``
+        filters a set-based job's rows to the tenants that enabled it (the rest are skipped).
+        """
+        from zhengwu.tenants.enablement import enabled_scope  # the tree lives in tenants
+
+        async with self.session() as s:
+            return await enabled_scope(s, plugin)
+
     async def progress(self, done: int, total: int | None = None, message: str = "") -> None:
         now = time.monotonic()
         final = total is not None and done >= total
