@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zhengwu.core.db import Base, PathString, TenantOwned, Timestamped, new_id
 
@@ -50,6 +50,11 @@ class Tenant(Base, Timestamped):
     depth: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default=TenantStatus.ACTIVE.value)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tenants.id"))
+
+    # Relations never load behind your back (lazy="raise"): GraphQL goes through DataLoaders,
+    # services through explicit queries.
+    parent: Mapped[Tenant | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], lazy="raise", viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Tenant {self.code} {self.name} {self.tier}>"
@@ -121,6 +126,7 @@ class Window(Base, TenantOwned, Timestamped):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     venue_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("venues.id"))
+    venue: Mapped[Venue] = relationship(lazy="raise", viewonly=True)
     number: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default=WindowKind.COMPREHENSIVE.value)

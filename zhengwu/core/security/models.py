@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zhengwu.core.db import Base, TenantOwned, Timestamped, new_id
 
@@ -40,6 +40,7 @@ class ApiToken(Base, TenantOwned, Timestamped):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    user: Mapped[User] = relationship(lazy="raise", viewonly=True)
     name: Mapped[str] = mapped_column(String(100))
     lookup: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
@@ -56,6 +57,7 @@ class Grant(Base, TenantOwned, Timestamped):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    user: Mapped[User] = relationship(lazy="raise", viewonly=True)
     role: Mapped[str] = mapped_column(String(64))
     subtree: Mapped[bool] = mapped_column(default=True)
     granted_by: Mapped[str | None] = mapped_column(String(100))
