@@ -1,3 +1,121 @@
-"""placeholder"""
+"""``zhengwu tenants …``: provision and inspect tenants (行政区划).
+
+Thin wrappers over ``zhengwu.tenants``: each command opens an operator-scoped session, calls
+the service as the operator (``Principal.system``) and prints the outcome.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
 import typer
-app = typer.Typer()
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from zhengwu.cli import _runtime
+from zhengwu.cli._runtime import console, err_console, operator_session, run_async
+from zhengwu.core.db import make_engine
+from zhengwu.core.errors import Invalid, InvalidField
+from zhengwu.core.security.principal import Principal
+from zhengwu.tenants import importer
+
+app = typer.Typer(no_args_is_help=True)
+
+_VACUUM_AFTER = 50_000
+"""Rows added on PostgreSQL above which the import runs ``VACUUM ANALYZE tenants``."""
+
+
+# ---------------------------------------------------------------------------------- import
+
+
+@app.command("import")
+@run_async
+async def import_(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                help="National table (code,name,tier,parent_code; .csv or "
+                                     ".csv.gz) or the padded 12-digit list (code,name)."),
+    under: str | None = typer.Option(None, "--under", metavar="CODE",
+                                     help="Import only CODE and everything below it."),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help="Show what would change; write nothing."),
+    examples: int = typer.Option(5, "--examples", min=0,
+                                 help="Examples shown per class of change."),
+) -> None:
+    """Import divisions in bulk: check every row first, show the diff, then apply.
+
+    Bad rows are all listed with their line numbers (exit code 1) and nothing is written.
+    Re-running is safe: what is already in is unchanged, an interrupted import carries on.
+    Moved tenants (after a merge) and tenants missing from the file are reported, never
+    moved back or deleted.
+    """
+    settings = _runtime.get_settings()
+    operator = Principal.system("cli:import")
+    parsed = importer.read_divisions(path)
+    async with operator_session(settings) as session:
+        try:
+            plan = await importer.plan_import(session, operator, parsed, under=under)
+        except Invalid as exc:
+            if exc.code != "import.invalid_rows":
+                raise
+            _print_problems(exc)
+            raise typer.Exit(1) from exc
+        _print_plan(plan, examples)
+        if dry_run:
+            console.print("[yellow]dry run[/yellow]: nothing written / 试运行，未写入任何数据")
+            return
+        if not plan.has_work:
+            console.print("[green]nothing to do[/green] / 无需变更")
+            return
+        total = len(plan.added) + len(plan.renamed)
+        with Progress(TextColumn("importing / 导入中"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=False) as progress:
+            task = progress.add_task("import", total=total)
+            result = await importer.apply_import(
+                session, operator, plan, batch_size=settings.import_batch_size,
+                on_progress=lambda done, _total: progress.update(task, completed=done))
+    if settings.is_postgres and result.added >= _VACUUM_AFTER:
+        owner = make_engine(settings, as_owner=True)
+        try:
+            await importer.vacuum_analyze(owner)
+        finally:
+            await owner.dispose()
+    console.print(f"[green]done[/green]: {result.added} added / 新增, {result.renamed} renamed / "
+                  f"更名, {result.batches} batch(es); {result.left_alone} moved tenant(s) left "
+                  "as they are / 已迁移的区划保持不变")
+
+
+def _print_problems(exc: Invalid) -> None:
+    """Every bad row on its own line (no table: codes and line numbers stay greppable)."""
+    problems: list[InvalidField] = exc.params.get("problems", [])
+    err_console.print(f"[red]{exc.zh}[/red] / {exc.en}", soft_wrap=True)
+    for p in problems:
+        where = f"line {p.line}" if p.line else "file"
+        err_console.print(f"  {where}: [bold]{p.code}[/bold] {p.zh} / {p.en}", soft_wrap=True,
+                          highlight=False)
+
+
+def _print_plan(plan: importer.ImportPlan, examples: int) -> None:
+    where = f"under {plan.under}" if plan.under else "whole file"
+    console.print(f"[bold]{plan.source}[/bold] ({plan.format.value}, {where})")
+    summary = Table("class / 类别", "count / 数量", "on apply / 应用时")
+    actions = {"added": "added / 新增", "renamed": "renamed / 更名",
+               "moved": "left alone / 保持不变", "unchanged": "-",
+               "missing": "kept, never deleted / 保留，不删除",
+               "duplicates": "skipped / 跳过"}
+    for name, count in plan.counts.items():
+        summary.add_row(name, f"{count:,}", actions[name])
+    console.print(summary)
+    if plan.synthesised:
+        console.print(f"county level added for cities without counties / 补充县级: "
+                      f"{', '.join(plan.synthesised)}")
+    if not examples:
+        return
+    for line, code, name, path in plan.added[:examples]:
+        console.print(f"  [green]+[/green] line {line}: {code} {name} ({path})")
+    for r in plan.renamed[:examples]:
+        console.print(f"  [cyan]~[/cyan] line {r.line}: {r.code} {r.old_name} → {r.new_name}")
+    for m in plan.moved[:examples]:
+        console.print(f"  [yellow]>[/yellow] line {m.line}: {m.code} {m.name}: file parent "
+                      f"{m.file_parent or 'platform'}, database {m.db_path}")
+    for g in plan.missing[:examples]:
+        console.print(f"  [red]?[/red] {g.code} {g.name} ({g.path}) not in the file / 文件中没有")
