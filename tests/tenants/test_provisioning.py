@@ -102,3 +102,30 @@ async def test_merge_keeps_target_value_when_both_override_a_setting(system_sess
     assert trace.moved["setting_overrides"] == 1
     eff = {e.key: e for e in await tsettings.effective_settings(system_session, SYSTEM, "341881205", "core")}
     assert eff["hotline"].value == "0563-2" and eff["contact_phone"].value == "110"
+
+
+async def test_provisioning_announces_facts_inside_the_transaction(system_session):
+    from zhengwu.core.hooks import hookimpl
+    from zhengwu.core.plugin_api import PluginInfo
+    from zhengwu.platform import boot
+
+    heard = []
+
+    class Listener:
+        @hookimpl
+        def zhengwu_plugin_info(self):
+            return PluginInfo(name="listener", version="1", title_zh="监听", title_en="listener")
+
+        @hookimpl
+        def zhengwu_event(self, event, session):
+            heard.append((event.name, dict(event.payload), session is system_session))
+
+    boot([Listener()], entry_points=False)
+    try:
+        await _make(system_session, ("34", "安徽省"), ("3418", "宣城市"))
+        await provisioning.suspend_tenant(system_session, SYSTEM, "3418")
+        await system_session.rollback()  # the facts roll back with the changes
+    finally:
+        boot([], entry_points=False)
+    assert heard[0] == ("tenant.created", {"code": "34", "tier": "province"}, True)
+    assert [h[0] for h in heard] == ["tenant.created", "tenant.created", "tenant.suspended"]

@@ -29,7 +29,11 @@ from zhengwu.core.jobs.base import check_json
 from zhengwu.core.jobs.models import OutboxMessage
 from zhengwu.core.plugin_api import Event
 
-__all__ = ["announce", "defer", "make_event"]
+__all__ = ["CORE_EVENTS", "announce", "defer", "make_event", "publish"]
+
+CORE_EVENTS = ("tenant.created", "tenant.suspended", "tenant.reactivated", "tenant.merged")
+"""Facts the core announces (payload: the tenant's code, and for merges source, target and
+what moved)."""
 
 
 def make_event(name: str, tenant_id: uuid.UUID, tenant_path: str,
@@ -50,6 +54,22 @@ async def announce(session: AsyncSession, hook: Any, event: Event) -> None:
     for answer in relay.zhengwu_event(event=event, session=session):
         if inspect.isawaitable(answer):
             await answer
+
+
+async def publish(session: AsyncSession, name: str, tenant_id: uuid.UUID, tenant_path: str,
+                  payload: Mapping[str, Any] | None = None, actor: str = "system") -> Event:
+    """Announce a fact through the plugins loaded in this process (``current_host``).
+
+    What services call: ``announce`` with the process's host, a no-op for listeners when
+    no plugins are loaded (tools, some tests).
+    """
+    from zhengwu.core.plugin_host import current_host
+
+    event = make_event(name, tenant_id, tenant_path, payload, actor)
+    host = current_host()
+    if host is not None:
+        await announce(session, host, event)
+    return event
 
 
 async def defer(session: AsyncSession, job_name: str, *, tenant_id: uuid.UUID,

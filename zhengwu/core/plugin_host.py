@@ -31,7 +31,7 @@ from zhengwu.core.plugin_api import (
 )
 from zhengwu.core.security.rbac import policy
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginError", "PluginHost", "load_plugins"]
+__all__ = ["ENTRY_POINT_GROUP", "PluginError", "PluginHost", "current_host", "load_plugins"]
 
 ENTRY_POINT_GROUP = "zhengwu.plugins"
 log = logging.getLogger("zhengwu.plugins")
@@ -112,6 +112,15 @@ class PluginHost:
                     plugin_grants=grants)
 
 
+_current: PluginHost | None = None
+
+
+def current_host() -> PluginHost | None:
+    """The host loaded last in this process (None before start-up): services announce
+    facts through it without being handed the host."""
+    return _current
+
+
 def load_plugins(extra: Iterable[object] = (), *, entry_points: bool = True,
                  blocked: Sequence[str] = ()) -> PluginHost:
     """Discover, register and check plugins. ``extra`` adds plugin objects (tests)."""
@@ -145,6 +154,8 @@ def load_plugins(extra: Iterable[object] = (), *, entry_points: bool = True,
                               f"插件 {info.name} 依赖未安装的插件：{', '.join(missing)}",
                               f"plugin {info.name!r} requires {', '.join(missing)}, not installed")
     _check_tables(host.schemas())
+    global _current
+    _current = host
     log.info("plugins loaded: %s", ", ".join(host.names) or "(none)")
     return host
 

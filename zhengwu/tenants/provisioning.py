@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhengwu.core import audit, clock
+from zhengwu.core import audit, clock, events
 from zhengwu.core.db import Base, subtree_clause
 from zhengwu.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from zhengwu.core.security.models import Grant
@@ -102,6 +102,8 @@ async def create_tenant(session: AsyncSession, principal: Principal, code: str, 
     await audit.record(session, principal, "tenant.create", tenant_id=tenant.id,
                        tenant_path=tenant.path, target_type="tenant", target_id=tenant.code,
                        after=snapshot(tenant))
+    await events.publish(session, "tenant.created", tenant.id, tenant.path,
+                         {"code": tenant.code, "tier": tenant.tier}, principal.username)
     return tenant
 
 
@@ -119,6 +121,8 @@ async def _set_status(session: AsyncSession, principal: Principal, code: str, ac
     await audit.record(session, principal, f"tenant.{action}", tenant_id=tenant.id,
                        tenant_path=tenant.path, target_type="tenant", target_id=tenant.code,
                        before=before, after=snapshot(tenant))
+    await events.publish(session, f"tenant.{action}d", tenant.id, tenant.path, {"code": tenant.code},
+                         principal.username)
     return tenant
 
 
@@ -199,6 +203,9 @@ async def merge_tenant(session: AsyncSession, principal: Principal, source_code:
     await audit.record(session, principal, "tenant.merge", tenant_id=target.id,
                        tenant_path=target.path, target_type="tenant", target_id=source.code,
                        before=before, after={"merged_into": target.code, "moved": dict(moved)})
+    await events.publish(session, "tenant.merged", target.id, target.path,
+                         {"source": source.code, "target": target.code, "moved": dict(moved)},
+                         principal.username)
     # Bulk updates bypassed the identity map: make loaded objects reload what moved.
     session.expire_all()
     await session.refresh(trace)
