@@ -37,9 +37,9 @@ from zhengwu.tenants.scope import access_tenant
 
 __all__ = [
     "NAMESPACE",
+    "EnabledScope",
     "PluginState",
     "active_plugins",
-    "EnabledScope",
     "disable_plugin",
     "enable_plugin",
     "enabled_scope",

@@ -108,7 +108,7 @@ async def create_tenant(session: AsyncSession, principal: Principal, code: str, 
 
 
 async def _set_status(session: AsyncSession, principal: Principal, code: str, action: str,
-                      status: TenantStatus, allowed_from: set[str]) -> Tenant:
+                      status: TenantStatus, allowed_from: set[str], fact: str) -> Tenant:
     tenant = await access_tenant(session, principal, code)
     _require(principal, "suspend", tenant.path)
     if tenant.status not in allowed_from:
@@ -121,7 +121,7 @@ async def _set_status(session: AsyncSession, principal: Principal, code: str, ac
     await audit.record(session, principal, f"tenant.{action}", tenant_id=tenant.id,
                        tenant_path=tenant.path, target_type="tenant", target_id=tenant.code,
                        before=before, after=snapshot(tenant))
-    await events.publish(session, f"tenant.{action}d", tenant.id, tenant.path, {"code": tenant.code},
+    await events.publish(session, fact, tenant.id, tenant.path, {"code": tenant.code},
                          principal.username)
     return tenant
 
@@ -129,12 +129,12 @@ async def _set_status(session: AsyncSession, principal: Principal, code: str, ac
 async def suspend_tenant(session: AsyncSession, principal: Principal, code: str) -> Tenant:
     """Suspend a tenant: no new business, all data kept."""
     return await _set_status(session, principal, code, "suspend", TenantStatus.SUSPENDED,
-                             {TenantStatus.ACTIVE.value})
+                             {TenantStatus.ACTIVE.value}, "tenant.suspended")
 
 
 async def reactivate_tenant(session: AsyncSession, principal: Principal, code: str) -> Tenant:
     return await _set_status(session, principal, code, "reactivate", TenantStatus.ACTIVE,
-                             {TenantStatus.SUSPENDED.value})
+                             {TenantStatus.SUSPENDED.value}, "tenant.reactivated")
 
 
 def _movable_tables() -> list[Any]:
