@@ -116,3 +116,13 @@ async def test_bad_tokens_answer_in_graphql_shape(api):
     assert data["errors"][0]["extensions"]["code"] == "auth.token_invalid"
     api.tokens["junk"] = "not-a-token"
     assert (await api.gql("junk", ME))["errors"][0]["extensions"]["code"] == "auth.token_invalid"
+
+
+async def test_many_root_fields_share_one_session_safely(api):
+    q = """{ me { username } tenants(first: 5) { edges { node { code settings { key } } } }
+             settings(namespace: "core") { key source } plugins { name }
+             users(first: 5) { edges { node { username grants { role } } } }
+             t: tenant(code: "341881204") { descendantCounts { tier count } } }"""
+    data = await api.gql("ningguo", q)
+    assert "errors" not in data, data
+    assert data["data"]["t"]["descendantCounts"] == [{"tier": "VILLAGE", "count": 2}]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from zhengwu.cli import access, audit, graphql, tenants
+from zhengwu.cli.demo import demo
 from zhengwu.cli.worker import worker
 
 app = typer.Typer(help="zhengwu — 政务公开与政务服务平台 (operator CLI)", no_args_is_help=True,
@@ -18,6 +19,7 @@ app.add_typer(access.users_app, name="users", help="Create users.")
 app.add_typer(access.roles_app, name="roles", help="Grant and revoke roles.")
 app.add_typer(audit.app, name="audit", help="The audit trail.")
 app.add_typer(graphql.app, name="graphql", help="The published GraphQL contract (SDL per tier).")
+app.command(help="Provision 宣城市 (3418) with users of every role; idempotent.")(demo)
 app.command(help="Run background jobs and schedules from Redis (ZHENGWU_REDIS_URL).")(worker)
 
 
@@ -31,6 +33,20 @@ def migrate() -> None:
     settings = get_settings()
     upgrade(settings, plugin_locations=boot().migration_locations())
     typer.echo(f"database at head: {settings.database_url.split('@')[-1]}")
+
+
+@app.command()
+def serve(host: str | None = typer.Option(None, help="Default: ZHENGWU_HOST (127.0.0.1)."),
+          port: int | None = typer.Option(None, help="Default: ZHENGWU_PORT (8000)."),
+          reload: bool = typer.Option(False, help="Reload on code changes (development).")) -> None:
+    """Run the HTTP server (GraphQL at /graphql, OpenAPI at /schema)."""
+    import uvicorn
+
+    from zhengwu.core.config import get_settings
+
+    settings = get_settings()
+    uvicorn.run("zhengwu.app:create_app", factory=True, host=host or settings.host,
+                port=port or settings.port, reload=reload, log_level="info")
 
 
 def main() -> None:

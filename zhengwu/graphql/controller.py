@@ -9,7 +9,7 @@ builds the ``GraphQLContext`` from the request principal and a scoped session.
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import strawberry
 from litestar import Request, Response
@@ -27,6 +27,7 @@ from zhengwu.core.security.principal import Principal
 from zhengwu.graphql.context import GraphQLContext
 from zhengwu.graphql.loaders import Loaders
 from zhengwu.graphql.schema import ANONYMOUS
+from zhengwu.graphql.session import SerialSession
 from zhengwu.web.problems import language
 
 __all__ = ["graphql_controller"]
@@ -36,8 +37,9 @@ async def _graphql_context(request: Request[Any, Any, Any], state: State,
                            principal: NamedDependency[Principal],
                            db: NamedDependency[AsyncSession]) -> GraphQLContext:
     tier = ANONYMOUS if principal.is_anonymous else principal.acting_tier
-    return GraphQLContext(principal=principal, session=db, settings=state.settings,
-                          lang=language(request), tier=tier, loaders=Loaders(db))
+    session = cast(AsyncSession, SerialSession(db))  # fields resolve concurrently
+    return GraphQLContext(principal=principal, session=session, settings=state.settings,
+                          lang=language(request), tier=tier, loaders=Loaders(session))
 
 
 def _response() -> Response[Any]:

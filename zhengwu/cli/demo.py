@@ -1,0 +1,139 @@
+"""``zhengwu demo``: provision 宣城市 (3418) with users of every role, venues and windows.
+
+The divisions come from the cut of the national table shipped with the package
+(``zhengwu/data/divisions-3418.csv``: 安徽省 and the 982 divisions of 宣城市), so a fresh
+machine needs nothing else. Running it again changes nothing (idempotent).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhengwu.cli._runtime import console, get_settings, operator_session, run_async
+from zhengwu.core.config import Settings
+from zhengwu.core.security import grants, users
+from zhengwu.core.security.models import User
+from zhengwu.core.security.principal import Principal
+from zhengwu.tenants import enablement
+from zhengwu.tenants import settings as tenant_settings
+from zhengwu.tenants import venues
+from zhengwu.tenants.importer import apply_import, plan_import, read_divisions
+from zhengwu.tenants.models import Venue
+
+__all__ = ["DEMO_USERS", "demo"]
+
+SYSTEM = Principal.system("demo")
+DEFAULT_PASSWORD = "Zhengwu-Hall-2026!"
+
+# username, display name, home tenant, role (granted at the home tenant), what they do
+DEMO_USERS = [
+    ("admin", "平台管理员", "0", "platform_admin", "operates the platform"),
+    ("anhui", "安徽省管理员", "34", "province_admin", "provisions the province"),
+    ("xuancheng", "宣城市管理员", "3418", "city_admin", "runs the city"),
+    ("ningguo", "宁国市政务服务中心", "341881", "county_admin", "county centre: plugins, halls"),
+    ("xuanzhou", "宣州区政务服务中心", "341802", "county_admin", "a sibling county"),
+    ("ningguo_supervisor", "宁国市监察", "341881", "supervisor", "watches deadlines"),
+    ("xuancheng_assessor", "宣城市考核", "3418", "assessor", "evaluates counties"),
+    ("xuancheng_auditor", "宣城市审计", "3418", "auditor", "reads everything, changes nothing"),
+    ("fangtang_clerk", "方塘乡窗口", "341881204", "window_clerk", "accepts cases"),
+    ("fangtang_approver", "方塘乡审批", "341881204", "approver", "decides cases"),
+    ("fangtang_editor", "方塘乡信息公开经办", "341881204", "disclosure_editor", "drafts"),
+    ("fangtang_reviewer", "方塘乡分管领导", "341881204", "disclosure_reviewer", "reviews"),
+    ("fangtang_leader", "方塘乡主要领导", "341881204", "disclosure_approver", "approves"),
+    ("fangtang_agent", "方塘村代办员", "341881204200", "agent", "village agent point"),
+]
+
+
+def _divisions() -> bytes:
+    return resources.files("zhengwu").joinpath("data/divisions-3418.csv").read_bytes()
+
+
+async def _import(session: AsyncSession) -> int:
+    plan = await plan_import(session, SYSTEM, read_divisions(_divisions()))
+    result = await apply_import(session, SYSTEM, plan)
+    return result.added
+
+
+async def _users(session: AsyncSession, settings: Settings, password: str) -> int:
+    made = 0
+    existing = set((await session.scalars(select(User.username))).all())
+    for username, name, code, role, _ in DEMO_USERS:
+        if username in existing:
+            continue
+        user = await users.create_user(session, SYSTEM, users.NewUser(
+            username, code, password, display_name=name), settings=settings)
+        await grants.grant_role(session, SYSTEM, user.id, role, code)
+        made += 1
+    await session.commit()
+    return made
+
+
+async def _halls(session: AsyncSession) -> None:
+    if await session.scalar(select(Venue.id).limit(1)) is not None:
+        return
+    clerk = await session.scalar(select(User).where(User.username == "fangtang_clerk"))
+    approver = await session.scalar(select(User).where(User.username == "fangtang_approver"))
+    await tenant_settings.set_setting(session, SYSTEM, "341881", "core", "hotline", "0563-4012345")
+    await tenant_settings.lock_setting(session, SYSTEM, "3418", "core", "public_portal_enabled", True)
+    centre = await venues.create_venue(session, SYSTEM, "341881", venues.NewVenue(
+        "service_centre", "宁国市政务服务中心", address="宁国市宁阳西路", phone="0563-4012345"))
+    for number, name, kind, dept in [("1", "综合受理窗口", "comprehensive", None),
+                                     ("2", "市场监管窗口", "dedicated", "宁国市市场监督管理局"),
+                                     ("3", "不动产登记窗口", "dedicated", "宁国市自然资源和规划局")]:
+        await venues.create_window(session, SYSTEM, centre.id, venues.NewWindow(
+            number, name, kind=kind, department=dept))
+    hall = await venues.create_venue(session, SYSTEM, "341881204", venues.NewVenue(
+        "convenience_centre", "方塘乡便民服务中心"))
+    await venues.create_window(session, SYSTEM, hall.id, venues.NewWindow(
+        "1", "综合窗口", holder_id=clerk.id if clerk else None,
+        backup_id=approver.id if approver else None))
+    await venues.create_venue(session, SYSTEM, "341881204200", venues.NewVenue(
+        "agent_point", "方塘村代办点"))
+    await session.commit()
+
+
+async def _plugins(session: AsyncSession) -> list[str]:
+    enabled = []
+    for name in enablement.installed():
+        try:
+            await enablement.enable_plugin(session, SYSTEM, "341881", name)
+            enabled.append(name)
+        except Exception:  # a plugin that does not serve counties, or needs another
+            await session.rollback()
+    await session.commit()
+    return enabled
+
+
+@run_async
+async def demo(password: str | None = typer.Option(
+        None, help="Password of every demo user (default: $ZHENGWU_DEMO_PASSWORD or a fixed one).")
+) -> None:
+    """Migrate, then provision 宣城市 with users of every role, venues and windows."""
+    import asyncio
+
+    from zhengwu.core.migrate import upgrade
+    from zhengwu.platform import boot
+
+    settings = get_settings()
+    host = boot()
+    await asyncio.to_thread(upgrade, settings, "heads", host.migration_locations())
+    password = password or os.environ.get("ZHENGWU_DEMO_PASSWORD") or DEFAULT_PASSWORD
+    async with operator_session(settings) as session:
+        added = await _import(session)
+        made = await _users(session, settings, password)
+        await _halls(session)
+        plugins = await _plugins(session)
+    console.print(f"宣城市: {added} divisions added, {made} users created; plugins on at 宁国市: "
+                  f"{', '.join(plugins) or '(none installed)'}")
+    table = Table(title=f"demo users (password: {password})")
+    for col in ("username", "tenant", "role", "does"):
+        table.add_column(col)
+    for username, _name, code, role, does in DEMO_USERS:
+        table.add_row(username, code, role, does)
+    console.print(table)
