@@ -31,12 +31,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import logging
+
 import casbin
 from sqlalchemy import false, or_
 
 from zhengwu.core.db import ALL_SCOPE, subtree_clause
 from zhengwu.core.errors import DomainError, PermissionDenied
 from zhengwu.core.security.principal import Principal, is_ancestor_or_self
+
+# casbin logs the whole model at INFO on every rebuild; we rebuild at start-up and on changes.
+logging.getLogger("casbin").setLevel(logging.WARNING)
 
 __all__ = [
     "BUILTIN_ROLES",
