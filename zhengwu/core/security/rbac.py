@@ -27,11 +27,10 @@ This module must never touch the database or know where a principal came from.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import logging
 
 import casbin
 from sqlalchemy import false, or_
