@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.core.test_security_support import (
     PASSWORD,
@@ -327,3 +327,27 @@ async def test_platform_users_reach_every_province(system_session, sessionmaker,
     assert p.scope == "15/1525/152501" and p.acting_tier == "county"
     async with acting_session(sessionmaker, p) as s:
         assert [u.username for u in await users.list_users(s, p)] == []
+
+
+async def test_one_query_loads_the_user_and_its_grants(system_session, sessionmaker, settings,
+                                                       engine):
+    await build_world(system_session)
+    user = await make_user(system_session, settings, "ng.admin", "341881",
+                           [("county_admin", "341881", True), ("auditor", "341881204", True),
+                            ("approver", "341881100", False)])
+    token = tokens.issue_jwt(settings, user.id)
+    statements: list[str] = []
+
+    def count_statement(_conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(("SELECT SET_CONFIG", "BEGIN")):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count_statement)
+    try:
+        p = await _principal(sessionmaker, settings, token)
+        assert len(p.grants) == 3 and len(statements) == 1
+        statements.clear()
+        p = await _principal(sessionmaker, settings, token, "341881204")
+        assert p.acting_tier == "township" and len(statements) == 2  # + the acting tenant
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count_statement)

@@ -55,6 +55,7 @@ __all__ = ["TENANT_HEADER", "build_principal", "login", "principal_for_bearer"]
 
 TENANT_HEADER = "X-Zhengwu-Tenant"
 """The request header that names the acting tenant (a division code)."""
+_CODE_LENGTHS = (2, 4, 6, 9, 12)
 
 
 def _require_system_scope(session: AsyncSession) -> None:
@@ -157,7 +158,11 @@ async def _acting(session: AsyncSession, user: User, grants: Sequence[GrantRef],
     try:
         short = normalise_code(acting_code)
     except Exception as exc:
-        raise NotFound("tenant", acting_code) from exc
+        # The national table has county-level placeholders such as 东莞市 441900 that the
+        # strict parser refuses; look such a code up as written.
+        short = acting_code.strip()
+        if not (short.isdigit() and len(short) in _CODE_LENGTHS):
+            raise NotFound("tenant", acting_code) from exc
     if short == home_code:
         return None
     tenant = await session.scalar(select(Tenant).where(Tenant.code == short))

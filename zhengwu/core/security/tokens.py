@@ -221,8 +221,10 @@ async def list_api_tokens(session: AsyncSession, principal: Principal,
                           user_ref: uuid.UUID | str) -> list[ApiToken]:
     """A user's tokens (never their secrets), newest first."""
     user = await _manageable_owner(session, principal, user_ref)
-    rows = await session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                 .order_by(ApiToken.created_at.desc()))
+    rows = await session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id,
+                               subtree_clause(ApiToken.tenant_path, principal.scope))
+        .order_by(ApiToken.created_at.desc()))
     return list(rows.all())
 
 
