@@ -14,12 +14,23 @@ from zhengwu.tenants.codes import Tier, kind_hint, parse_code
 from zhengwu.tenants.scope import ancestor_paths
 
 
-def _segment(width: int) -> st.SearchStrategy[str]:
-    return st.integers(1, 10**width - 1).map(lambda n: str(n).zfill(width))
+def _segment(width: int, low: int = 1) -> st.SearchStrategy[str]:
+    return st.integers(low, 10**width - 1).map(lambda n: str(n).zfill(width))
 
 
-short_codes = st.tuples(_segment(2), _segment(2), _segment(2), _segment(3), _segment(3),
-                        st.integers(1, 5)).map(lambda t: "".join(t[: t[5]]))
+def _code(t: tuple[str, str, str, str, str, str, str, str, int]) -> str:
+    """Segments below the city may be zero (东莞市 441900), but not the last one: a code
+    whose last segment is zero is the padding of its parent in the 12-digit form."""
+    prov, city, county, town, village, county_nz, town_nz, village_nz, depth = t
+    parts = [prov, city, county, town, village][:depth]
+    last = {3: county_nz, 4: town_nz, 5: village_nz}.get(depth)
+    if last is not None:
+        parts[-1] = last
+    return "".join(parts)
+
+
+short_codes = st.tuples(_segment(2), _segment(2), _segment(2, 0), _segment(3, 0), _segment(3, 0),
+                        _segment(2), _segment(3), _segment(3), st.integers(1, 5)).map(_code)
 
 
 def test_doctests() -> None:
@@ -66,8 +77,9 @@ def test_garbage_is_rejected_or_parsed_consistently(raw: str) -> None:
 
 
 @pytest.mark.parametrize("raw, short", [
-    ("34", "34"), ("340000", "34"), ("340000000000", "34"), ("341800", "3418"),
-    ("341800000000", "3418"), ("341881000000", "341881"), ("341881204000", "341881204"),
+    ("34", "34"), ("340000", "34"), ("340000000000", "34"), ("341800", "341800"),
+    ("341800000000", "3418"), ("441900", "441900"), ("441900003", "441900003"),
+    ("350527000", "350527000"), ("341881000000", "341881"), ("341881204000", "341881204"),
     ("341881204201", "341881204201"), (" 152501 ", "152501"), (341881, "341881"),
 ])
 def test_accepted_forms(raw, short):
@@ -76,7 +88,7 @@ def test_accepted_forms(raw, short):
 
 @pytest.mark.parametrize("raw, reason", [
     ("", "empty"), ("3", "length"), ("34188", "length"), ("3418812041", "length"),
-    ("00", "zero"), ("3400", "zero"), ("341881000201", "zero"), ("34a8", "digits"),
+    ("00", "zero"), ("3400", "zero"), ("000001", "zero"), ("34a8", "digits"),
     ("３４", "digits"),
 ])
 def test_rejected_forms(raw, reason):

@@ -36,7 +36,7 @@ async def test_create_chain_builds_paths_and_kinds(system_session):
 
 
 async def test_padded_code_accepted(system_session):
-    await _make(system_session, ("340000000000", "安徽省"), ("341800", "宣城市"))
+    await _make(system_session, ("340000000000", "安徽省"), ("341800000000", "宣城市"))
     codes = set((await system_session.scalars(select(Tenant.code))).all())
     assert {"34", "3418"} <= codes
 

@@ -5,7 +5,13 @@ A code is 2+2+2+3+3 digits (province, city, county, township, village). We store
 
 * the short forms themselves (``34``, ``3418``, ``341881``, ``341881204``, ``341881204201``);
 * the official padded 12-digit form (``340000000000`` → ``34``, ``341881204000`` → ``341881204``);
-* the six-digit GB/T 2260 form of provinces and cities (``340000`` → ``34``, ``341800`` → ``3418``).
+* the six-digit GB/T 2260 form of a province (``340000`` → ``34``).
+
+Below the city, a segment may be all zeros: the national table has counties such as 东莞市
+``441900`` and 中山市 ``442000`` (cities without counties) and the placeholder township
+``350527000``. So six digits ending in ``00`` are a county, not a city in GB/T form (write a
+city as four digits or padded to twelve), and a 12-digit code ending in ``000`` is read as the
+padded form of its parent — the national CSV, which names the tier, is not ambiguous.
 
 The kind (乡/镇/街道/苏木…, 村委会/居委会/社区/嘎查…) is a *hint* from the code's range and
 the name (domain-reference §6.2: the ranges have known exceptions), never validation.
@@ -130,8 +136,8 @@ def parse_code(raw: str | int) -> DivisionCode:
     '34'
     >>> parse_code(" 341881204 ").tier
     <Tier.TOWNSHIP: 'township'>
-    >>> parse_code("341800").short
-    '3418'
+    >>> parse_code("441900").tier   # 东莞市 in the county tier of the national table
+    <Tier.COUNTY: 'county'>
     """
     code = str(raw).strip()
     if not code:
@@ -147,16 +153,11 @@ def parse_code(raw: str | int) -> DivisionCode:
                 break
     elif n == 6 and code[2:] == "0000":
         code = code[:2]
-    elif n == 6 and code[4:] == "00":
-        code = code[:4]
     if len(code) not in _LENGTH_TIER:
         raise _bad(raw, "长度应为 2、4、6、9 或 12 位", "length must be 2, 4, 6, 9 or 12 digits")
-    # Every segment after the province must be non-zero; a zero segment is padding, not a unit.
-    bounds = [(0, 2), (2, 4), (4, 6), (6, 9), (9, 12)]
-    for start, end in bounds:
-        if end > len(code):
-            break
-        if int(code[start:end]) == 0:
+    # The province and city segments are never zero (lower ones can be: see the docstring).
+    for start, end in ((0, 2), (2, 4)):
+        if end <= len(code) and int(code[start:end]) == 0:
             raise _bad(raw, f"第 {start + 1}–{end} 位不能全为 0",
                        f"digits {start + 1}-{end} must not all be zero")
     return DivisionCode(code)
