@@ -15,7 +15,7 @@ from tests.conftest import FIXTURES, SHARED_DIVISIONS
 from zhengwu.core import audit
 from zhengwu.core.errors import Invalid, PermissionDenied
 from zhengwu.core.security.principal import GrantRef, Principal
-from zhengwu.tenants import provisioning
+from zhengwu.tenants import importer, provisioning
 from zhengwu.tenants.importer import (
     FileFormat,
     ImportPlan,
@@ -404,6 +404,50 @@ async def test_copy_runs_as_the_application_role(system_session):
     await system_session.rollback()
     await _import(system_session, ERENHOT)
     assert await _count(system_session) == 20
+
+
+_CATALOG = """
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+ WHERE conrelid = 'tenants'::regclass OR confrelid = 'tenants'::regclass
+UNION ALL SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+ WHERE indrelid = 'tenants'::regclass
+UNION ALL SELECT 'default ' || a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+  JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+ WHERE d.adrelid = 'tenants'::regclass
+ORDER BY 1, 2
+"""
+
+
+async def test_bulk_first_load_on_postgres(system_session, owner_engine, monkeypatch):
+    """An empty directory, the owner's engine: one transaction, indexes rebuilt as they were."""
+    if system_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    monkeypatch.setattr(importer, "BULK_MIN_ROWS", 10)
+    async with owner_engine.connect() as conn:
+        before = (await conn.execute(text(_CATALOG))).all()
+    progress: list[tuple[int, int]] = []
+    plan = await plan_import(system_session, SYSTEM, read_divisions(XUANCHENG))
+    result = await apply_import(system_session, SYSTEM, plan, batch_size=300, owner=owner_engine,
+                                on_progress=lambda done, total: progress.append((done, total)))
+    assert (result.added, result.batches) == (983, 1)
+    assert progress == [(300, 983), (600, 983), (900, 983), (983, 983)]
+    async with owner_engine.connect() as conn:
+        assert (await conn.execute(text(_CATALOG))).all() == before
+    assert await _count(system_session) == 983
+    village = await _tenant(system_session, "341881204201")
+    town = await _tenant(system_session, "341881204")
+    assert village.parent_id == town.id and village.kind == "村委会"
+    assert village.created_at == village.updated_at and village.created_at is not None
+    [entry] = await _audit_imports(system_session)
+    assert entry.after["mode"] == "bulk" and entry.after["added"] == 983
+    _checked, breaks = await audit.verify(system_session)
+    assert breaks == []
+    await system_session.commit()
+    # Not empty any more: the same call falls back to committed batches.
+    plan = await plan_import(system_session, SYSTEM, read_divisions(ERENHOT))
+    result = await apply_import(system_session, SYSTEM, plan, owner=owner_engine)
+    assert result.added == 20
+    assert [e.after["mode"] for e in await _audit_imports(system_session)] == ["bulk", "batches"]
 
 
 # ------------------------------------------------------------------------------------- CLI

@@ -67,18 +67,22 @@ async def import_(
             console.print("[green]nothing to do[/green] / 无需变更")
             return
         total = len(plan.added) + len(plan.renamed)
-        with Progress(TextColumn("importing / 导入中"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=False) as progress:
-            task = progress.add_task("import", total=total)
-            result = await importer.apply_import(
-                session, operator, plan, batch_size=settings.import_batch_size,
-                on_progress=lambda done, _total: progress.update(task, completed=done))
-    if settings.is_postgres and result.added >= _VACUUM_AFTER:
-        owner = make_engine(settings, as_owner=True)
+        # The operator's login owns the tables (it runs the migrations): on PostgreSQL the
+        # first load of an empty directory takes the importer's bulk path with it.
+        owner = make_engine(settings, as_owner=True) if settings.is_postgres else None
         try:
-            await importer.vacuum_analyze(owner)
+            with Progress(TextColumn("importing / 导入中"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=console) as progress:
+                task = progress.add_task("import", total=total)
+                result = await importer.apply_import(
+                    session, operator, plan, batch_size=settings.import_batch_size,
+                    on_progress=lambda done, _total: progress.update(task, completed=done),
+                    owner=owner)
+            if owner is not None and result.added >= _VACUUM_AFTER:
+                await importer.vacuum_analyze(owner)
         finally:
-            await owner.dispose()
+            if owner is not None:
+                await owner.dispose()
     console.print(f"[green]done[/green]: {result.added} added / 新增, {result.renamed} renamed / "
                   f"更名, {result.batches} batch(es); {result.left_alone} moved tenant(s) left "
                   "as they are / 已迁移的区划保持不变")

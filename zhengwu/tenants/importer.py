@@ -53,11 +53,11 @@ import csv
 import gc
 import gzip
 import io
+import itertools
 import os
-import struct
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,8 +68,10 @@ from typing import Any, BinaryIO, NamedTuple, Protocol, cast
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql import ClauseElement
 
 from zhengwu.core import audit, clock
+from zhengwu.core.db import ALL_SCOPE
 from zhengwu.core.errors import Invalid, InvalidField, NotFound, PermissionDenied
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
@@ -220,11 +222,13 @@ def read_divisions(source: str | os.PathLike[str] | bytes | BinaryIO, *,
         raise Invalid("import.empty_file", f"文件 {label} 没有任何数据行",
                       f"file {label} has no rows", field="file")
     fmt, is_header = _detect_format(first, label)
-    rows = _numbered(reader, None if is_header else (reader.line_num, first))
+    # Headerless: the first row is data. While it is processed the reader's ``line_num``
+    # still points at it, so every row's line number is ``reader.line_num``.
+    rows: Iterable[list[str]] = reader if is_header else itertools.chain([first], reader)
     with _gc_paused():
         if fmt is FileFormat.NATIONAL:
-            return _parse_national(rows, label)
-        return _parse_padded(rows, label)
+            return _parse_national(rows, reader, label)
+        return _parse_padded(rows, reader, label)
 
 
 class _Reader(Protocol):
@@ -235,16 +239,6 @@ class _Reader(Protocol):
     def __iter__(self) -> Iterator[list[str]]: ...
 
     def __next__(self) -> list[str]: ...
-
-
-def _numbered(reader: _Reader,
-              first: tuple[int, list[str]] | None) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of every non-empty row; ``first`` is a data row already read."""
-    if first is not None:
-        yield first
-    for fields in reader:
-        if fields:
-            yield reader.line_num, fields
 
 
 def _read_bytes(source: str | os.PathLike[str] | bytes | BinaryIO,
@@ -409,42 +403,62 @@ class _Collector:
                           frozenset(self.bad_codes), self.duplicates, synthesised)
 
 
-def _parse_national(rows: Iterator[tuple[int, list[str]]], source: str) -> ParsedFile:
+def _parse_national(rows: Iterable[list[str]], reader: _Reader, source: str) -> ParsedFile:
     c = _Collector()
-    for line, fields in rows:
-        if len(fields) != 4:
-            c.bad(_problem(line, "import.malformed_row",
-                           f"应有 4 列（code,name,tier,parent_code），实有 {len(fields)} 列",
-                           f"expected 4 columns (code,name,tier,parent_code), found {len(fields)}",
-                           "row", columns=len(fields)))
+    by_code, buckets = c.by_code, c.buckets
+    tier_of, parent_length, name_max = _TIER_OF_LENGTH, _PARENT_LENGTH, _NAME_MAX
+    for fields in rows:
+        if not fields:
             continue
-        code, raw_name, tier, parent = fields
-        if not _short_ok(code):
-            code = code.strip()
-            if not _short_ok(code):
-                c.bad(_code_problem(line, code))
+        line = reader.line_num
+        if len(fields) == 4:
+            # The hot path (665k rows): a clean row seen for the first time, checked inline.
+            code, raw_name, tier, parent = fields
+            n = len(code)
+            name = raw_name.strip()
+            if (n in parent_length and tier == tier_of[n] and parent == code[:parent_length[n]]
+                    and code.isascii() and code.isdigit() and code[:2] != "00"
+                    and (n == 2 or code[2:4] != "00") and name and len(name) <= name_max
+                    and code not in by_code):
+                row = (line, code, name)
+                by_code[code] = row
+                buckets[n].append(row)
                 continue
-        n = len(code)
-        expected_tier = _TIER_OF_LENGTH[n]
-        if tier != expected_tier and tier.strip().lower() != expected_tier:
-            c.bad(_problem(line, "import.tier_mismatch",
-                           f"{code} 是{Tier(expected_tier).zh}代码（{expected_tier}），"
-                           f"但层级列为“{tier}”",
-                           f"{code} is a {expected_tier} code but the tier column says "
-                           f"{tier!r}", "tier", expected=expected_tier, found=tier), code)
-            continue
-        expected_parent = code[:_PARENT_LENGTH[n]]
-        if parent != expected_parent:
-            parent = parent.strip()
-            if parent == PLATFORM_CODE and n == 2:
-                parent = ""
-            if parent != expected_parent:
-                c.bad(_parent_problem(line, code, parent, expected_parent), code)
-                continue
-        name = c.check_name(line, code, raw_name)
-        if name is not None:
-            c.accept(line, code, name)
+        checked = _check_national_row(c, line, fields)
+        if checked is not None:
+            c.accept(line, *checked)
     return c.result(source, FileFormat.NATIONAL)
+
+
+def _check_national_row(c: _Collector, line: int, fields: list[str]) -> tuple[str, str] | None:
+    """The slow path of a row: spaces tolerated, every problem named; (code, name) if good."""
+    if len(fields) != 4:
+        c.bad(_problem(line, "import.malformed_row",
+                       f"应有 4 列（code,name,tier,parent_code），实有 {len(fields)} 列",
+                       f"expected 4 columns (code,name,tier,parent_code), found {len(fields)}",
+                       "row", columns=len(fields)))
+        return None
+    code, raw_name, tier, parent = (f.strip() for f in fields)
+    if not _short_ok(code):
+        c.bad(_code_problem(line, code))
+        return None
+    n = len(code)
+    expected_tier = _TIER_OF_LENGTH[n]
+    if tier.lower() != expected_tier:
+        c.bad(_problem(line, "import.tier_mismatch",
+                       f"{code} 是{Tier(expected_tier).zh}代码（{expected_tier}），"
+                       f"但层级列为“{tier}”",
+                       f"{code} is a {expected_tier} code but the tier column says {tier!r}",
+                       "tier", expected=expected_tier, found=tier), code)
+        return None
+    expected_parent = code[:_PARENT_LENGTH[n]]
+    if parent == PLATFORM_CODE and n == 2:
+        parent = ""
+    if parent != expected_parent:
+        c.bad(_parent_problem(line, code, parent, expected_parent), code)
+        return None
+    name = c.check_name(line, code, raw_name)
+    return None if name is None else (code, name)
 
 
 def _parent_problem(line: int, code: str, parent: str, expected: str) -> InvalidField:
@@ -463,9 +477,12 @@ def _parent_problem(line: int, code: str, parent: str, expected: str) -> Invalid
         f"not {parent or 'empty'}", "parent_code", expected=expected, found=parent)
 
 
-def _parse_padded(rows: Iterator[tuple[int, list[str]]], source: str) -> ParsedFile:
+def _parse_padded(rows: Iterable[list[str]], reader: _Reader, source: str) -> ParsedFile:
     c = _Collector()
-    for line, fields in rows:
+    for fields in rows:
+        if not fields:
+            continue
+        line = reader.line_num
         if len(fields) != 2:
             c.bad(_problem(line, "import.malformed_row",
                            f"应有 2 列（code,name），实有 {len(fields)} 列",
@@ -606,8 +623,22 @@ async def _load_existing(session: AsyncSession, u: str | None,
             cond = cond | ((Tenant.path >= u_db_path + "/") & (Tenant.path < u_db_path + "0"))
         stmt = stmt.where(cond)
     with _gc_paused():
-        result = await session.execute(stmt)
-        return {code: (name, path) for code, name, path in result}
+        return {code: (name, path) for code, name, path in await _fetch_raw(session, stmt)}
+
+
+async def _fetch_raw(session: AsyncSession, stmt: ClauseElement) -> Sequence[Sequence[Any]]:
+    """Rows straight from the driver, in the session's transaction.
+
+    For selects of plain strings over hundreds of thousands of rows: SQLAlchemy's ``Row``
+    objects and result processing cost ~10 µs a row here. The statement is compiled with its
+    values inline (they are validated division codes and paths).
+    """
+    conn = await session.connection()
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    if conn.dialect.name == "postgresql":
+        return cast(Sequence[Sequence[Any]], await driver.fetch(sql))
+    return cast(Sequence[Sequence[Any]], await driver.execute_fetchall(sql))
 
 
 async def _load_parents(session: AsyncSession,
@@ -635,24 +666,27 @@ class _Diff:
 
 def _diff(parsed: ParsedFile, existing: dict[str, tuple[str, str]], u: str | None,
           problems: list[InvalidField]) -> _Diff:
-    """Classify the rows in scope (tier order, so a new parent's path is known first)."""
+    """Classify the rows in scope (tier order, so a new parent's path is known first).
+
+    The loop runs once per row of the national table: names are bound locally and the
+    common cases (a new row under a new or known parent, an unchanged row) come first.
+    """
     d = _Diff()
     ancestors = {u[:n] for n in (2, 4, 6, 9) if n < len(u)} if u is not None else set()
-    new_paths = d.new_paths
-    added = d.added
-    for line, code, name in parsed.rows:
-        is_ancestor = False
-        if u is not None and not code.startswith(u):
-            if code not in ancestors:
-                continue
-            is_ancestor = True
-        db = existing.get(code)
-        parent = code[:_PARENT_LENGTH[len(code)]]
+    rows = (parsed.rows if u is None else
+            [r for r in parsed.rows if r[1].startswith(u) or r[1] in ancestors])
+    new_paths, added, parent_length = d.new_paths, d.added, _PARENT_LENGTH
+    existing_get, add_row = existing.get, added.append
+    unchanged = 0
+    for line, code, name in rows:
+        parent = code[:parent_length[len(code)]]
+        is_ancestor = u is not None and not code.startswith(u)
+        db = existing_get(code)
         if db is None:
-            if not parent:
-                path = code
-            elif parent in new_paths:
+            if parent in new_paths:
                 path = new_paths[parent] + "/" + code
+            elif not parent:
+                path = code
             elif parent in existing:
                 path = existing[parent][1] + "/" + code
                 d.db_parents.add(parent)
@@ -667,22 +701,21 @@ def _diff(parsed: ParsedFile, existing: dict[str, tuple[str, str]], u: str | Non
                         "database", "parent_code", parent=parent))
                 continue
             new_paths[code] = path
-            added.append((line, code, name, path))
+            add_row((line, code, name, path))
             if is_ancestor:
                 d.added_ancestors.append(code)
-            else:
-                d.in_scope += 1
             continue
         if is_ancestor:
             continue  # already in the database: a narrowed import leaves it as it is
-        d.in_scope += 1
         db_name, db_path = db
         if _parent_in_path(db_path) != parent:
             d.moved.append(Moved(line, code, name, parent, db_path))
         elif db_name != name:
             d.renamed.append(Renamed(line, code, db_name, name))
         else:
-            d.unchanged += 1
+            unchanged += 1
+    d.unchanged = unchanged
+    d.in_scope = len(added) - len(d.added_ancestors) + len(d.moved) + len(d.renamed) + unchanged
     return d
 
 
@@ -693,17 +726,16 @@ def _missing(parsed: ParsedFile, existing: dict[str, tuple[str, str]], u: str | 
     The root is ``under``; without it, the file's top rows (rows whose parent is not in the
     file: the provinces of the national table, the top of a cut).
     """
-    if u is not None:
-        if u_db_path is None:
-            return []  # ``under`` is new: nothing below it in the database yet
-        roots: set[str] = set()
-    else:
+    absent = [code for code in existing if not parsed.contains(code)]
+    if not absent or (u is not None and u_db_path is None):
+        return []  # all named (always so on a first load), or ``under`` is new
+    roots: set[str] = set()
+    if u is None:
         roots = {code for _line, code, _name in parsed.rows
                  if not parsed.contains(_parent_code(code))}
     out: list[Missing] = []
-    for code, (name, path) in existing.items():
-        if parsed.contains(code):
-            continue
+    for code in absent:
+        name, path = existing[code]
         inside = (_in_subtree(path, u_db_path) if u_db_path is not None
                   else not roots.isdisjoint(path.split("/")))
         if inside:
@@ -718,13 +750,19 @@ def _missing(parsed: ParsedFile, existing: dict[str, tuple[str, str]], u: str | 
 
 async def apply_import(session: AsyncSession, principal: Principal, plan: ImportPlan, *,
                        batch_size: int = 20_000,
-                       on_progress: ProgressCallback | None = None) -> ImportResult:
+                       on_progress: ProgressCallback | None = None,
+                       owner: AsyncEngine | None = None) -> ImportResult:
     """Write ``plan``: additions (tier order), then renames, one committed batch at a time.
 
     The session's pending work is committed first; each batch is its own transaction with
     one audit entry. After a failure, plan again and apply: the committed batches show as
     unchanged and the import carries on from there. Ids are 32-hex-digit strings inside
     (both drivers take them as they are).
+
+    ``owner``: an engine connected as the owner of the tables (``make_engine(settings,
+    as_owner=True)``). With it, the first load of an empty directory on PostgreSQL takes
+    the bulk path (``_apply_bulk``): one transaction instead of batches, several times
+    faster. Without it, or when the directory already has divisions, batches as above.
     """
     _require(principal, plan.scope_path)
     total = len(plan.added) + len(plan.renamed)
@@ -733,6 +771,11 @@ async def apply_import(session: AsyncSession, principal: Principal, plan: Import
     root_id = (await ensure_platform_root(session)).id
     await session.commit()
     dialect = session.get_bind().dialect
+    if (owner is not None and dialect.name == "postgresql" and not plan.renamed
+            and not plan.parent_ids and len(plan.added) >= BULK_MIN_ROWS):
+        result = await _apply_bulk(owner, principal, plan, root_id, batch_size, on_progress)
+        if result is not None:
+            return result
     writer = _PostgresWriter() if dialect.name == "postgresql" else _SqliteWriter(dialect)
     ids: dict[str, str] = {code: id_.hex for code, id_ in plan.parent_ids.items()}
     ids[""] = root_id.hex
@@ -752,10 +795,8 @@ async def apply_import(session: AsyncSession, principal: Principal, plan: Import
             on_progress(done, total)
 
     for number, chunk in enumerate(adds, start=1):
-        new_ids = _uuid7_block(len(chunk), done)
-        with _gc_paused():
-            records = writer.records(chunk, new_ids, ids, clock.now())
-        await writer.insert(session, records)
+        await writer.insert(session, _records(chunk, _uuid7_block(len(chunk)), ids,
+                                              writer.timestamp(clock.now())))
         await commit(number, len(chunk), 0)
     for number, renamed in enumerate(renames, start=len(adds) + 1):
         await _rename(session, renamed, clock.now())
@@ -763,17 +804,114 @@ async def apply_import(session: AsyncSession, principal: Principal, plan: Import
     return ImportResult(len(plan.added), len(plan.renamed), batches, len(plan.moved))
 
 
+BULK_MIN_ROWS = 50_000
+"""Below this many new rows the batched path is fast enough and keeps the table readable."""
+
+_STAMPS = ("created_at", "updated_at")
+assert _COLUMNS[-len(_STAMPS):] == _STAMPS
+_STAMP_DEFAULTS = """
+SELECT a.attname, pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE a.attrelid = 'tenants'::regclass AND a.attname IN ('created_at', 'updated_at')
+"""
+"""The timestamps' own defaults (none today: the ORM sets them), restored after a bulk load."""
+
+_SECONDARY_DDL = """
+SELECT format('ALTER TABLE tenants DROP CONSTRAINT %I', conname),
+       format('ALTER TABLE tenants ADD CONSTRAINT %I %s', conname, pg_get_constraintdef(oid)),
+       CASE contype WHEN 'f' THEN 2 ELSE 1 END
+  FROM pg_constraint
+ WHERE conrelid = 'tenants'::regclass
+   AND (contype = 'u' OR (contype = 'f' AND confrelid = 'tenants'::regclass))
+UNION ALL
+SELECT format('DROP INDEX %s', indexrelid::regclass), pg_get_indexdef(indexrelid), 0
+  FROM pg_index
+ WHERE indrelid = 'tenants'::regclass AND NOT indisprimary
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = indexrelid)
+"""
+"""Every secondary index, unique constraint and self-reference of ``tenants``, read from the
+catalog (so a later migration's index is handled too): how to drop it, how to rebuild it,
+and the rebuild order (plain indexes, unique constraints, then foreign keys)."""
+
+
+async def _apply_bulk(owner: AsyncEngine, principal: Principal, plan: ImportPlan,
+                      root_id: uuid.UUID, batch_size: int,
+                      on_progress: ProgressCallback | None) -> ImportResult | None:
+    """The first load of an empty directory on PostgreSQL, as the table owner.
+
+    Maintaining two unique indexes, the parent index and the parent foreign key row by row
+    costs several times the COPY itself (the foreign key alone is a lookup and a row lock
+    per row). For a first load, one transaction locks ``tenants`` (ACCESS EXCLUSIVE: nobody
+    reads the directory meanwhile, which on an empty directory hurts no one), drops them
+    (as read from the catalog), copies every row, and rebuilds them — sorted index builds
+    and one validating join. Nothing is visible until the commit; a failure leaves nothing
+    behind and the next run starts over. Returns None (having changed nothing) when the
+    directory turns out not to be empty once locked.
+    """
+    total = len(plan.added)
+    size = max(1, batch_size)
+    async with owner.connect() as conn, conn.begin():
+        await conn.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
+        await conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+        await conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        await conn.exec_driver_sql("LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE")
+        taken = await conn.scalar(select(Tenant.id).where(Tenant.code != PLATFORM_CODE)
+                                  .limit(1))
+        if taken is not None:
+            return None
+        catalog: Sequence[Sequence[Any]] = (await conn.exec_driver_sql(_SECONDARY_DDL)).all()
+        ddl = [(str(drop), str(create), int(order)) for drop, create, order in catalog]
+        for drop, _create, _order in ddl:
+            await conn.exec_driver_sql(drop)
+        # The two timestamps are the same for every row: a column default for the duration
+        # of the load spares encoding 1.3 million datetimes (~40% of the COPY's client time).
+        defaults: Sequence[Sequence[Any]] = (await conn.exec_driver_sql(_STAMP_DEFAULTS)).all()
+        stamp = clock.now().isoformat()
+        await conn.exec_driver_sql(
+            "ALTER TABLE tenants " + ", ".join(f"ALTER {column} SET DEFAULT '{stamp}'"
+                                               for column in _STAMPS))
+        driver: Any = (await conn.get_raw_connection()).driver_connection
+        ids = {"": root_id.hex}
+        for start in range(0, total, size):
+            chunk = plan.added[start:start + size]
+            await driver.copy_records_to_table(
+                "tenants", records=_records(chunk, _uuid7_block(len(chunk)), ids, None),
+                columns=list(_COLUMNS[:-len(_STAMPS)]))
+            if on_progress is not None:
+                on_progress(min(start + size, total), total)
+        await conn.exec_driver_sql(
+            "ALTER TABLE tenants " + ", ".join(
+                f"ALTER {column} SET DEFAULT {expr}" if expr else f"ALTER {column} DROP DEFAULT"
+                for column, expr in defaults))
+        for _drop, create, _order in sorted(ddl, key=lambda row: row[2]):
+            await conn.exec_driver_sql(create)
+        # The audit entry, in the same transaction (RLS applies to the owner too).
+        async with AsyncSession(bind=conn) as session:
+            session.info["scope"] = ALL_SCOPE
+            await _audit_batch(session, principal, plan, ids, root_id, 1, 1, total, 0,
+                               mode="bulk")
+            await session.commit()
+    return ImportResult(total, 0, 1, len(plan.moved))
+
+
 class _PostgresWriter:
-    """asyncpg COPY: ids as hex text (asyncpg parses them in C), timestamps as datetimes."""
+    """asyncpg binary COPY, fed by the record generator.
+
+    asyncpg sends every 512 kB as it encodes, so the server inserts (and maintains the
+    indexes and the foreign key) on its own core while Python builds the next records.
+    ``synchronous_commit`` is off for the import's transactions: a crash may lose the last
+    batches' commits, which re-running the import restores (it is resumable), and each
+    batch no longer waits for its WAL flush.
+    """
 
     @staticmethod
-    def records(chunk: Sequence[NewDivision], new_ids: list[str], ids: dict[str, str],
-                now: datetime) -> list[tuple[Any, ...]]:
-        return _records(chunk, new_ids, ids, now)
+    def timestamp(now: datetime) -> Any:
+        return now
 
     @staticmethod
-    async def insert(session: AsyncSession, records: list[tuple[Any, ...]]) -> None:
+    async def insert(session: AsyncSession, records: Iterator[tuple[Any, ...]]) -> None:
         conn = await session.connection()
+        await conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         raw = await conn.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
             "tenants", records=records, columns=list(_COLUMNS))
@@ -790,36 +928,40 @@ class _SqliteWriter:
     def __init__(self, dialect: Dialect) -> None:
         table = Tenant.__table__
         to_db = table.c.id.type.dialect_impl(dialect).bind_processor(dialect)
-        probe = uuid.UUID(_uuid7_block(1, 0)[0])
+        probe = uuid.UUID(_uuid7_block(1)[0])
         if to_db is not None and to_db(probe) != probe.hex:
             raise RuntimeError("unexpected SQLite storage format of UUID columns")
         self._time = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
 
-    def records(self, chunk: Sequence[NewDivision], new_ids: list[str], ids: dict[str, str],
-                now: datetime) -> list[tuple[Any, ...]]:
-        return _records(chunk, new_ids, ids, self._time(now) if self._time else now)
+    def timestamp(self, now: datetime) -> Any:
+        return self._time(now) if self._time is not None else now
 
     @staticmethod
-    async def insert(session: AsyncSession, records: list[tuple[Any, ...]]) -> None:
+    async def insert(session: AsyncSession, records: Iterator[tuple[Any, ...]]) -> None:
         conn = await session.connection()
         sql = (f"INSERT INTO tenants ({', '.join(_COLUMNS)}) "
                f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
-        await conn.exec_driver_sql(sql, records)
+        with _gc_paused():
+            rows = list(records)
+        await conn.exec_driver_sql(sql, rows)
 
 
 def _records(chunk: Sequence[NewDivision], new_ids: list[str], ids: dict[str, str],
-             now: Any) -> list[tuple[Any, ...]]:
-    """One tuple per new tenant, in ``_COLUMNS`` order; registers each new id for its children."""
+             now: Any) -> Iterator[tuple[Any, ...]]:
+    """One tuple per new tenant, in ``_COLUMNS`` order, made as the writer consumes them.
+
+    Registers each new id for the children that follow (tier order: parents come first).
+    ``now`` None: without the two timestamps (the bulk path sets them by default).
+    """
     active = TenantStatus.ACTIVE.value
-    out: list[tuple[Any, ...]] = []
-    append = out.append
+    tier_of, parent_length, depth_of = _TIER_OF_LENGTH, _PARENT_LENGTH, _DEPTH_OF_LENGTH
+    hint, division = kind_hint, DivisionCode
     for (_line, code, name, path), new_id in zip(chunk, new_ids, strict=True):
         n = len(code)
         ids[code] = new_id
-        kind = kind_hint(DivisionCode(code), name) if n > 6 else None
-        append((new_id, code, name, _TIER_OF_LENGTH[n], kind, ids[code[:_PARENT_LENGTH[n]]],
-                path, _DEPTH_OF_LENGTH[n], active, now, now))
-    return out
+        row = (new_id, code, name, tier_of[n], hint(division(code), name) if n > 6 else None,
+               ids[code[:parent_length[n]]], path, depth_of[n], active)
+        yield row if now is None else (*row, now, now)
 
 
 async def _rename(session: AsyncSession, chunk: Sequence[Renamed], now: datetime) -> None:
@@ -835,7 +977,7 @@ async def _rename(session: AsyncSession, chunk: Sequence[Renamed], now: datetime
 
 async def _audit_batch(session: AsyncSession, principal: Principal, plan: ImportPlan,
                        ids: dict[str, str], root_id: uuid.UUID, number: int, of: int,
-                       added: int, renamed: int) -> None:
+                       added: int, renamed: int, mode: str = "batches") -> None:
     """One entry per batch, at ``under`` (or the platform): counts, never the rows."""
     if plan.under is None:
         tenant_id, tenant_path = root_id, PLATFORM_CODE
@@ -850,7 +992,7 @@ async def _audit_batch(session: AsyncSession, principal: Principal, plan: Import
         session, principal, "tenant.import", tenant_id=tenant_id, tenant_path=tenant_path,
         target_type="tenant", target_id=plan.under or "platform",
         after={"source": plan.source, "format": plan.format.value, "batch": number,
-               "batches": of, "added": added, "renamed": renamed})
+               "batches": of, "added": added, "renamed": renamed, "mode": mode})
 
 
 async def vacuum_analyze(engine: AsyncEngine) -> None:
@@ -870,23 +1012,30 @@ async def vacuum_analyze(engine: AsyncEngine) -> None:
 # Helpers
 
 
-def _uuid7_block(n: int, start: int) -> list[str]:
-    """``n`` version-7 UUIDs as 32 hex digits, increasing: one clock read, one urandom call.
+_VERSION_7 = bytes(0x70 | (b & 0x0F) for b in range(256))
+_VARIANT_RFC = bytes(0x80 | (b & 0x3F) for b in range(256))
 
-    The RFC 9562 layout of ``zhengwu.core.ids.uuid7`` (48 bits of Unix milliseconds, version,
-    variant, random bits) with a dedicated counter (method 1 of RFC 9562 §6.2) in the 12
-    ``rand_a`` bits and the top 20 ``rand_b`` bits, so ids of one import sort in insertion
-    order; 42 random bits remain. About ten times cheaper per id than calling ``uuid7()``,
-    which matters at 665k rows.
+
+def _uuid7_block(n: int) -> list[str]:
+    """``n`` version-7 UUIDs as 32 hex digits, made in bulk: one clock read, one urandom call.
+
+    The RFC 9562 layout of ``zhengwu.core.ids.uuid7`` (48 bits of Unix milliseconds, the
+    version and variant bits, random bits elsewhere), built with byte-slice operations over
+    the whole block instead of integer arithmetic per id: ~0.3 µs an id instead of ~3 µs,
+    which matters at 665k rows. Ids of one block share their millisecond and are sorted.
     """
-    ms = time.time_ns() // 1_000_000
-    base = ((ms & ((1 << 48) - 1)) << 80) | (0x7 << 76) | (0b10 << 62)
-    rand = struct.unpack(f">{n}Q", os.urandom(8 * n)) if n else ()
-    low = (1 << 42) - 1
-    out: list[str] = []
-    for i, r in enumerate(rand, start):
-        out.append(f"{base | ((i >> 20 & 0xFFF) << 64) | ((i & 0xFFFFF) << 42) | (r & low):032x}")
-    return out
+    if n <= 0:
+        return []
+    buf = bytearray(os.urandom(16 * n))
+    ms = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    for i, byte in enumerate(ms.to_bytes(6, "big")):
+        buf[i::16] = bytes((byte,)) * n
+    buf[6::16] = buf[6::16].translate(_VERSION_7)
+    buf[8::16] = buf[8::16].translate(_VARIANT_RFC)
+    digits = buf.hex()
+    # Sorted, the ids of a block increase in insertion order: every primary-key (and parent
+    # index) insertion lands on the rightmost leaf, 4x cheaper than random places.
+    return sorted(digits[i:i + 32] for i in range(0, 32 * n, 32))
 
 
 @contextmanager
