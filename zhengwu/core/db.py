@@ -108,7 +108,7 @@ def make_engine(settings: Settings, *, as_owner: bool = False, pool: bool = True
     """
     kwargs: dict[str, Any] = {"echo": settings.database_echo}
     sqlite = settings.database_url.startswith("sqlite")
-    if not pool or sqlite:
+    if not pool:
         kwargs["poolclass"] = NullPool
     if settings.is_postgres and settings.database_app_role and not as_owner:
         # The role is a startup parameter of every connection, not a SET inside a
