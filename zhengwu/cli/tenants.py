@@ -123,3 +123,98 @@ def _print_plan(plan: importer.ImportPlan, examples: int) -> None:
                       f"{m.file_parent or 'platform'}, database {m.db_path}")
     for g in plan.missing[:examples]:
         console.print(f"  [red]?[/red] {g.code} {g.name} ({g.path}) not in the file / 文件中没有")
+
+
+# ------------------------------------------------------------------------ single tenants
+
+_OPERATOR = Principal.system("cli")
+
+
+async def _show(code: str) -> dict[str, object]:
+    from zhengwu.tenants.provisioning import subtree_counts
+    from zhengwu.tenants.scope import access_tenant
+
+    async with operator_session() as session:
+        tenant = await access_tenant(session, _OPERATOR, code)
+        parent = None
+        if tenant.parent_id is not None:
+            from zhengwu.tenants.models import Tenant
+
+            parent_row = await session.get(Tenant, tenant.parent_id)
+            parent = {"code": parent_row.code, "name": parent_row.name} if parent_row else None
+        return {"code": tenant.code, "padded": tenant.code.ljust(12, "0") if tenant.code != "0" else None,
+                "name": tenant.name, "tier": tenant.tier, "kind": tenant.kind, "path": tenant.path,
+                "parent": parent, "status": tenant.status,
+                "descendants": await subtree_counts(session, tenant)}
+
+
+@app.command()
+@run_async
+async def show(code: str = typer.Argument(..., help="Division code (any accepted form)."),
+               as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Code, name, tier, kind, path, parent, status and descendants per tier."""
+    import json
+
+    info = await _show(code)
+    if as_json:
+        typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    parent = info["parent"]
+    console.print(f"{info['name']} ({info['code']}, {info['tier']}"
+                  f"{', ' + str(info['kind']) if info['kind'] else ''}) — {info['status']}")
+    console.print(f"  path    {info['path']}")
+    parent_text = f"{parent['name']} ({parent['code']})" if isinstance(parent, dict) else "—"
+    console.print(f"  parent  {parent_text}")
+    counts = info["descendants"]
+    assert isinstance(counts, dict)
+    console.print("  below   " + (", ".join(f"{n} {t}" for t, n in counts.items()) or "nothing"))
+
+
+@app.command()
+@run_async
+async def create(code: str, name: str,
+                 parent: str | None = typer.Option(None, help="Parent code (default: implied).")) -> None:
+    """Create one tenant under its parent."""
+    from zhengwu.tenants import provisioning
+
+    async with operator_session() as session:
+        tenant = await provisioning.create_tenant(session, _OPERATOR, code, name, parent)
+        await session.commit()
+    console.print(f"created {tenant.name} ({tenant.code}, {tenant.tier}) at {tenant.path}")
+
+
+@app.command()
+@run_async
+async def suspend(code: str) -> None:
+    """Suspend a tenant: no new business, data kept."""
+    from zhengwu.tenants import provisioning
+
+    async with operator_session() as session:
+        tenant = await provisioning.suspend_tenant(session, _OPERATOR, code)
+        await session.commit()
+    console.print(f"suspended {tenant.name} ({tenant.code})")
+
+
+@app.command()
+@run_async
+async def reactivate(code: str) -> None:
+    """Reactivate a suspended tenant."""
+    from zhengwu.tenants import provisioning
+
+    async with operator_session() as session:
+        tenant = await provisioning.reactivate_tenant(session, _OPERATOR, code)
+        await session.commit()
+    console.print(f"reactivated {tenant.name} ({tenant.code})")
+
+
+@app.command()
+@run_async
+async def merge(source: str, target: str) -> None:
+    """Merge SOURCE into TARGET (撤并): children and records move, with a trace."""
+    from zhengwu.tenants import provisioning
+
+    async with operator_session() as session:
+        trace = await provisioning.merge_tenant(session, _OPERATOR, source, target)
+        await session.commit()
+    moved = ", ".join(f"{k} {v}" for k, v in sorted(trace.moved.items())) or "nothing"
+    console.print(f"merged {source} into {target}; moved: {moved}")
