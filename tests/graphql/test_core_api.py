@@ -126,3 +126,19 @@ async def test_many_root_fields_share_one_session_safely(api):
     data = await api.gql("ningguo", q)
     assert "errors" not in data, data
     assert data["data"]["t"]["descendantCounts"] == [{"tier": "VILLAGE", "count": 2}]
+
+
+async def test_children_connection(api):
+    q = """{ tenant(code: "341881") { children(first: 1) { edges { node { code
+              children { edges { node { code } } } } } pageInfo { hasNextPage endCursor } } } }"""
+    page = (await api.gql("ningguo", q))["data"]["tenant"]["children"]
+    assert [e["node"]["code"] for e in page["edges"]] == ["341881100"]
+    assert page["pageInfo"]["hasNextPage"] is True
+    q2 = '{ tenant(code: "341881") { children(first: 5, after: "%s") { edges { node { code children { edges { node { code } } } } } } } }'
+    rest = (await api.gql("ningguo", q2 % page["pageInfo"]["endCursor"]))["data"]["tenant"]["children"]
+    assert [e["node"]["code"] for e in rest["edges"]] == ["341881204"]
+    assert [e["node"]["code"] for e in rest["edges"][0]["node"]["children"]["edges"]] == \
+        ["341881204200", "341881204201"]
+    # A township clerk reads its ancestor (breadcrumb) but not the ancestor's other children.
+    up = (await api.gql("fangtang", '{ tenant(code: "341881") { name children { edges { node { code } } } } }'))
+    assert up["data"]["tenant"]["children"]["edges"] == []

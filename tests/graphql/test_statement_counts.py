@@ -16,9 +16,10 @@ from zhengwu.tenants import provisioning
 
 TENANTS_PAGE = """query($n: Int) { tenants(first: $n) { edges { node {
     code name tier parent { code name } settings(namespace: "core") { key value source locked }
+    children(first: 3) { edges { node { code } } }
 } } pageInfo { hasNextPage } } }"""
 USERS_PAGE = "query($n: Int) { users(first: $n) { edges { node { username grants { role tenantCode } } } } }"
-BUDGET = {"tenants": 6, "users": 6}
+BUDGET = {"tenants": 7, "users": 6}
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -30,6 +30,8 @@ class Loaders:
         self.grants_by_user: DataLoader[uuid.UUID, list[Grant]] = DataLoader(self._grants)
         self.settings_by_tenant: DataLoader[tuple[uuid.UUID, str | None], list[Any]] = (
             DataLoader(self._settings))
+        self.children_page: DataLoader[tuple[uuid.UUID, int, str | None], list[Tenant]] = (
+            DataLoader(self._children))
 
     async def _tenants(self, ids: Sequence[uuid.UUID]) -> list[Tenant | None]:
         rows = await self.session.scalars(select(Tenant).where(Tenant.id.in_(list(ids))))
@@ -43,6 +45,29 @@ class Loaders:
         for grant in rows:
             out[grant.user_id].append(grant)
         return [out[i] for i in user_ids]
+
+    async def _children(self, keys: Sequence[tuple[uuid.UUID, int, str | None]]
+                        ) -> list[list[Tenant]]:
+        """Pages of children for many parents: one windowed statement per (size, cursor)."""
+        out: dict[tuple[uuid.UUID, int, str | None], list[Tenant]] = {k: [] for k in keys}
+        groups: dict[tuple[int, str | None], list[uuid.UUID]] = {}
+        for parent_id, size, after in keys:
+            groups.setdefault((size, after), []).append(parent_id)
+        for (size, after), parents in groups.items():
+            rank = func.row_number().over(partition_by=Tenant.parent_id,
+                                          order_by=Tenant.path).label("rank")
+            inner = select(Tenant.id, rank).where(Tenant.parent_id.in_(parents))
+            if after is not None:
+                inner = inner.where(Tenant.path > after)
+            sub = inner.subquery()
+            rows = await self.session.scalars(
+                select(Tenant).join(sub, sub.c.id == Tenant.id)
+                .where(sub.c.rank <= size + 1).order_by(Tenant.path))
+            for tenant in rows:
+                self.tenant_by_id.prime(tenant.id, tenant)
+                if tenant.parent_id is not None:
+                    out[(tenant.parent_id, size, after)].append(tenant)
+        return [out[k] for k in keys]
 
     async def _settings(self, keys: Sequence[tuple[uuid.UUID, str | None]]) -> list[list[Any]]:
         tenants = {t.id: t for t in await self.tenant_by_id.load_many([k[0] for k in keys])

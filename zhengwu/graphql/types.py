@@ -18,6 +18,7 @@ from strawberry.scalars import JSON
 
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.graphql.context import GraphQLContext
+from zhengwu.graphql.pagination import Connection
 from zhengwu.tenants.scope import readable
 
 if TYPE_CHECKING:
@@ -109,6 +110,20 @@ class Tenant(relay.Node):
         if row is None or not readable(info.context.principal, row.path):
             return None
         return Tenant.from_row(row)
+
+    @strawberry.field(description="Children in tree order (one statement for a whole page of parents).")
+    async def children(self, info: Info, first: int | None = None,
+                       after: str | None = None) -> Connection[Tenant]:
+        from zhengwu.graphql.pagination import build_connection, decode_cursor, page_size
+
+        size = page_size(first)
+        if not info.context.principal.sees(self.path):
+            return build_connection([], size, key=lambda r: r.path, node=Tenant.from_row,
+                                    after=after)  # an ancestor's other children are not yours
+        rows = await info.context.loaders.children_page.load(
+            (uuid.UUID(self.id), size, decode_cursor(after)))
+        return build_connection(rows, size, key=lambda r: r.path, node=Tenant.from_row,
+                                after=after)
 
     @strawberry.field(description="Effective settings with their source (needs setting:read).")
     async def settings(self, info: Info, namespace: str | None = None) -> list[EffectiveSetting]:
