@@ -7,10 +7,10 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 
+from tests.cli import invoke_cli
 from zhengwu.core import audit
 from zhengwu.core.audit import AuditEntry
 from zhengwu.core.security.principal import Principal
-from tests.cli import invoke_cli
 
 SYSTEM = Principal.system("tester")
 
@@ -85,10 +85,10 @@ async def test_audit_log_is_append_only_for_the_app(sessionmaker, settings):
     async with sessionmaker() as session:
         session.info["scope"] = "*"
         ids = await _write(session, 1)
-        with pytest.raises(Exception, match="permission denied|append-only"):
+        with pytest.raises(Exception, match=r"permission denied|append-only"):
             await session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[0]})
         await session.rollback()
-        with pytest.raises(Exception, match="permission denied|append-only"):
+        with pytest.raises(Exception, match=r"permission denied|append-only"):
             await session.execute(text("UPDATE audit_log SET actor = 'x' WHERE id = :id"), {"id": ids[0]})
         await session.rollback()
 

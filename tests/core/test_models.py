@@ -17,4 +17,4 @@ def test_every_relationship_raises_instead_of_lazy_loading():
 def test_every_tenant_owned_table_indexes_its_path():
     for table in Base.metadata.sorted_tables:
         if "tenant_path" in table.c:
-            assert any(list(ix.columns)[0].name == "tenant_path" for ix in table.indexes), table.name
+            assert any(next(iter(ix.columns)).name == "tenant_path" for ix in table.indexes), table.name

@@ -13,12 +13,11 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from tests.world import PATHS, build_world
 from zhengwu.core.db import scoped_session
 from zhengwu.core.security.models import User
 from zhengwu.models import tenant_owned_tables
 from zhengwu.tenants.models import Venue
-from tests.world import PATHS, build_world
-
 
 pytestmark = pytest.mark.pg_only
 

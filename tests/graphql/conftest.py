@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from tests.world import build_world
 from zhengwu.app import create_app
 from zhengwu.core.security import grants, passwords, users
 from zhengwu.core.security.principal import Principal
-from tests.world import build_world
 
 passwords.use_fast_parameters()
 

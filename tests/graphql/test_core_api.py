@@ -29,7 +29,7 @@ async def test_anonymous_gets_public_schema_without_introspection(api):
     data = await api.gql(None, "{ version }")
     assert data["data"]["version"]
     data = await api.gql(None, "{ __schema { types { name } } }")
-    assert data["errors"] and "data" not in data or data.get("data") is None
+    assert (data["errors"] and "data" not in data) or data.get("data") is None
     data = await api.gql(None, "{ me { username } }")
     assert data["errors"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from zhengwu.graphql.sdl import SDL_DIR, render_all
 from zhengwu.graphql.schema import ANONYMOUS, TIERS
+from zhengwu.graphql.sdl import SDL_DIR, render_all
 from zhengwu.platform import boot
 
 

@@ -8,6 +8,7 @@ checks what that hook contributed; tests/core/test_hooks.py requires one per hoo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -45,8 +46,9 @@ async def _database(backend: str, tmp: Path) -> str:
 async def seen(request, installed, tmp_path_factory) -> dict:
     url = await _database(request.param, tmp_path_factory.mktemp("tp"))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(installed), str(ROOT)])}
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "plugins" / "thirdparty_check.py"), url],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    proc = await asyncio.to_thread(
+        subprocess.run, [sys.executable, str(ROOT / "tests" / "plugins" / "thirdparty_check.py"), url],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -13,6 +13,7 @@ from datetime import date
 
 from litestar.testing import AsyncTestClient
 
+from tests.world import build_world
 from zhengwu.app import create_app
 from zhengwu.core.config import Settings
 from zhengwu.core.db import ALL_SCOPE, make_engine, make_sessionmaker
@@ -23,7 +24,6 @@ from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import policy
 from zhengwu.graphql.sdl import render_all
 from zhengwu.platform import boot
-from tests.world import build_world
 
 PASSWORD = "Hall-Window-2024!"
 SYSTEM = Principal.system("tester")

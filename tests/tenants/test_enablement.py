@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.plugins.fakes import AlphaSettings, make_plugin
+from tests.world import PATHS, build_world
 from zhengwu.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from zhengwu.core.security.principal import GrantRef, Principal
 from zhengwu.platform import boot
 from zhengwu.tenants import enablement
 from zhengwu.tenants.scope import access_tenant
-from tests.plugins.fakes import AlphaSettings, make_plugin
-from tests.world import PATHS, build_world
 
 SYSTEM = Principal.system()
 

@@ -396,10 +396,9 @@ async def test_permission_is_checked_at_the_subtree(system_session):
         await plan_import(system_session, county, read_divisions(XUANCHENG), under="341881")
 
 
+@pytest.mark.pg_only
 async def test_copy_runs_as_the_application_role(system_session):
     """On PostgreSQL the import writes through the RLS-bound app role, not the owner."""
-    if system_session.get_bind().dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
     assert await system_session.scalar(text("SELECT current_user")) == "zhengwu_app"
     await system_session.rollback()
     await _import(system_session, ERENHOT)
@@ -418,10 +417,9 @@ ORDER BY 1, 2
 """
 
 
+@pytest.mark.pg_only
 async def test_bulk_first_load_on_postgres(system_session, owner_engine, monkeypatch):
     """An empty directory, the owner's engine: one transaction, indexes rebuilt as they were."""
-    if system_session.get_bind().dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
     monkeypatch.setattr(importer, "BULK_MIN_ROWS", 10)
     async with owner_engine.connect() as conn:
         before = (await conn.execute(text(_CATALOG))).all()

@@ -124,7 +124,8 @@ def zhengwu_jobs() -> Sequence[JobSpec]:  # type: ignore[empty-body]
     Returns: a sequence of ``JobSpec`` (name, async function ``fn(ctx, **kwargs)``,
     optional cron schedule). Jobs must be idempotent: arq runs a job at least once.
     A job that works over tenants must skip those where its plugin is not enabled: filter
-    its rows with ``(await ctx.enabled_scope(plugin)).clause(Model.tenant_path)``. All results are collected and concatenated.
+    its rows with ``(await ctx.enabled_scope(plugin)).clause(Model.tenant_path)``.
+    All results are collected and concatenated.
     """
 
 
