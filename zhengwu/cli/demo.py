@@ -20,9 +20,8 @@ from zhengwu.core.config import Settings
 from zhengwu.core.security import grants, users
 from zhengwu.core.security.models import User
 from zhengwu.core.security.principal import Principal
-from zhengwu.tenants import enablement
+from zhengwu.tenants import enablement, venues
 from zhengwu.tenants import settings as tenant_settings
-from zhengwu.tenants import venues
 from zhengwu.tenants.importer import apply_import, plan_import, read_divisions
 from zhengwu.tenants.models import Venue
 

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhengwu.core import clock
-from zhengwu.core.db import ALL_SCOPE, Base, PathString, TenantOwned
+from zhengwu.core.db import ALL_SCOPE, Base, TenantOwned
 from zhengwu.core.security.principal import Principal
 
 __all__ = ["AuditEntry", "AuditHead", "ChainBreak", "record", "verify"]
