@@ -83,6 +83,9 @@ CORE_PERMISSIONS: tuple[str, ...] = (
     "role:read", "role:write",
     "audit:read",
     "plugin:read", "plugin:manage",
+    "catalog:read", "catalog:write", "catalog:publish",
+    "implementation:read", "implementation:write",
+    "delegation:read", "delegation:write",
 )
 """Every permission the core knows, as ``resource:action``. Plugins add theirs."""
 
@@ -114,11 +117,12 @@ class RoleDef:
 
 
 _ADMIN = ("tenant:*", "setting:*", "venue:*", "user:*", "grant:*", "role:*", "audit:read",
-          "plugin:*")
+          "plugin:*", "catalog:*", "implementation:*", "delegation:*")
 _COUNTY_ADMIN = ("tenant:read", "tenant:create", "tenant:update", "tenant:suspend",
                  "setting:*", "venue:*", "user:*", "grant:*", "role:*", "audit:read",
-                 "plugin:*")
-_STAFF = ("tenant:read", "setting:read", "venue:read")
+                 "plugin:*", "catalog:read", "implementation:*", "delegation:*")
+_STAFF = ("tenant:read", "setting:read", "venue:read", "catalog:read", "implementation:read",
+          "delegation:read")
 
 BUILTIN_ROLES: dict[str, RoleDef] = {r.name: r for r in (
     RoleDef("platform_admin", "平台管理员", ("*:*",), ("platform",)),
