@@ -344,20 +344,22 @@ async def _view(session: AsyncSession, tenant: Tenant,
     locked_here = {k for k, r in resolved.items()
                    if r.locker is not None and r.locker.override.tenant_id == tenant.id}
     below = await _overrides_below(session, tenant, locked_here) if locked_here else {}
-    out = []
-    for s in keys:
-        r = resolved[(s.namespace, s.key)]
-        out.append(EffectiveSetting(
-            tenant=tenant.code, namespace=s.namespace, key=s.key, value=r.value,
-            default=s.default, description=s.description,
-            source=r.winner.code if r.winner else DEFAULT_SOURCE,
-            source_name=r.winner.name if r.winner else None,
-            locked=r.locker is not None, locked_by=r.locker.code if r.locker else None,
-            overridden_here=r.own is not None,
-            shadowed=r.own is not None and r.locker is not None and r.locker is not r.own,
-            shadowed_below=tuple(below.get((s.namespace, s.key), ())),
-        ))
-    return out
+    return [_effective(tenant, s, resolved[(s.namespace, s.key)],
+                       below.get((s.namespace, s.key), ())) for s in keys]
+
+
+def _effective(tenant: Tenant, s: SettingSpec, r: _Resolved,
+               shadowed_below: Iterable[str]) -> EffectiveSetting:
+    return EffectiveSetting(
+        tenant=tenant.code, namespace=s.namespace, key=s.key, value=r.value,
+        default=s.default, description=s.description,
+        source=r.winner.code if r.winner else DEFAULT_SOURCE,
+        source_name=r.winner.name if r.winner else None,
+        locked=r.locker is not None, locked_by=r.locker.code if r.locker else None,
+        overridden_here=r.own is not None,
+        shadowed=r.own is not None and r.locker is not None and r.locker is not r.own,
+        shadowed_below=tuple(shadowed_below),
+    )
 
 
 async def _overrides_below(session: AsyncSession, tenant: Tenant,
@@ -621,23 +623,9 @@ async def effective_settings_many(session: AsyncSession, tenants: Sequence[Tenan
                                   and r.locker.override.tenant_id == tenant.id}
     below = await _overrides_below_many(session, [t for t in tenants if locked_here[t.id]],
                                         locked_here)
-    out: dict[uuid.UUID, list[EffectiveSetting]] = {}
-    for tenant in tenants:
-        items = []
-        for s in keys:
-            r = resolved[tenant.id][(s.namespace, s.key)]
-            items.append(EffectiveSetting(
-                tenant=tenant.code, namespace=s.namespace, key=s.key, value=r.value,
-                default=s.default, description=s.description,
-                source=r.winner.code if r.winner else DEFAULT_SOURCE,
-                source_name=r.winner.name if r.winner else None,
-                locked=r.locker is not None, locked_by=r.locker.code if r.locker else None,
-                overridden_here=r.own is not None,
-                shadowed=r.own is not None and r.locker is not None and r.locker is not r.own,
-                shadowed_below=tuple(below.get((tenant.id, s.namespace, s.key), ())),
-            ))
-        out[tenant.id] = items
-    return out
+    return {tenant.id: [_effective(tenant, s, resolved[tenant.id][(s.namespace, s.key)],
+                                   below.get((tenant.id, s.namespace, s.key), ()))
+                        for s in keys] for tenant in tenants}
 
 
 async def _overrides_below_many(session: AsyncSession, tenants: Sequence[Tenant],
