@@ -25,6 +25,7 @@ from zhengwu.graphql.schema import build_schemas
 from zhengwu.platform import boot
 from zhengwu.web.deps import provide_db, provide_principal
 from zhengwu.web.problems import exception_handlers
+from zhengwu.web.public import PublicGuidesController
 from zhengwu.web.routes import AuthController, CoreController
 
 __all__ = ["create_app"]
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
             await engine.dispose()
 
     app = Litestar(
-        route_handlers=[CoreController, AuthController,
+        route_handlers=[CoreController, AuthController, PublicGuidesController,
                         graphql_controller(schemas, ide=settings.environment == "development"),
                         *host.routes()],
         dependencies={"principal": Provide(provide_principal),
