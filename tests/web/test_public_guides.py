@@ -184,8 +184,12 @@ async def _build(session) -> World:
                                      fee_cents={1: 8000})
 
     script = await _item(session, anhui, "342005001000", SCRIPT_NAME, "20", statutory_days=1,
-                         case_type=1, conditions="<b>bold</b> & more")
-    script_code = await _implement(session, ningguo, script, LINGSHAN_APPROVAL, promised_days=0)
+                         case_type=1, conditions="<b>bold</b> & more",
+                         materials=[{"name": "身份证明\"><img src=x onerror=alert(1)>", "originals": 1,
+                                     "blank_form_url": "javascript:alert(1)",
+                                     "sample_url": "https://zwfw.example.gov.cn/s?a=1&b=<2>"}])
+    script_code = await _implement(session, ningguo, script, LINGSHAN_APPROVAL, promised_days=0,
+                                   online=True, online_url="javascript:alert(2)")
 
     draft = await _item(session, anhui, "342005002000", "草稿事项", "20", status="draft")
     draft_code = await _implement(session, ningguo, draft, LINGSHAN_APPROVAL)
@@ -390,6 +394,10 @@ async def test_markup_in_catalog_text_shows_as_text(client, world):
     assert "<script" not in page.lower()
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;测试事项" in page
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in page
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert 'href="javascript' not in page  # a non-web URL stays text, never a link
+    assert "空白表格：javascript:alert(1)" in page and "：javascript:alert(2)" in page
+    assert 'href="https://zwfw.example.gov.cn/s?a=1&amp;b=&lt;2&gt;"' in page
     listing = await _html(client, "/public/341881/guides", q="测试事项")
     assert "<script" not in listing.lower() and "&lt;script&gt;" in listing
     g = await _json(client, f"/public/341881/guides/{world.script}.json")
@@ -502,7 +510,7 @@ async def test_guide_of_another_tenant_is_not_reachable_under_this_url(client, w
 async def test_review_retired_and_draft(client, world):
     g = await _json(client, f"/public/341881/guides/{world.fitness}.json")
     assert g["under_review"] is True and g["version"] == 1 and g["promised_days"] == 24
-    assert "正在确认中" in await _html(client, f"/public/341881/guides/{world.fitness}")
+    assert "正在复核" in await _html(client, f"/public/341881/guides/{world.fitness}")
     for code in (world.religion, world.draft):
         problem = await _json(client, f"/public/341881/guides/{code}.json", 404)
         assert problem["code"] == "guide.not_found"

@@ -9,7 +9,7 @@ procedure step in order to 结束; it needs no script and prints as drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import DictLoader, Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -18,7 +18,7 @@ from zhengwu.core.catalog.codes import ITEM_TYPES
 from zhengwu.core.catalog.guide import Guide, GuidePage
 
 __all__ = ["days_text", "flowchart_svg", "render_error", "render_guide", "render_list",
-           "visits_text"]
+           "visits_text", "web_url"]
 
 
 def days_text(days: int | None) -> str:
@@ -32,6 +32,11 @@ def visits_text(visits: int | None) -> str:
     if visits is None:
         return "—"
     return "零跑动（最多跑 0 次）" if visits == 0 else f"最多跑 {visits} 次"
+
+
+def web_url(url: str | None) -> bool:
+    """Only http(s) addresses become links (a ``javascript:`` URL in catalog data stays text)."""
+    return bool(url) and urlsplit(str(url).strip()).scheme.lower() in ("http", "https")
 
 
 # ---------------------------------------------------------------- flowchart
@@ -84,6 +89,7 @@ _ENV = Environment(
 _ENV.filters["days"] = days_text
 _ENV.filters["visits"] = visits_text
 _ENV.filters["yesno"] = lambda v: "是" if v else "否"
+_ENV.tests["web_url"] = web_url
 
 _FLOW = _ENV.from_string("""\
 <svg xmlns="http://www.w3.org/2000/svg" class="flowchart" role="img" aria-labelledby="flow-title"
@@ -136,7 +142,7 @@ padding:.4rem .6rem}.summary{display:flex;flex-wrap:wrap;gap:.5rem;padding:0;lis
 .flowchart{display:block;max-width:100%;height:auto;margin:.5rem auto}
 form.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:1rem 0}
 nav.pages{margin:1rem 0;display:flex;gap:1rem}
-section{break-inside:avoid-page}
+table.kv,.flowchart,.summary{break-inside:avoid-page}
 @media print{
 @page{size:A4;margin:15mm}
 body{max-width:none;padding:0;font-size:11pt}
@@ -181,7 +187,7 @@ _GUIDE = """\
 <li>{{ "可网上办理" if g.online else "窗口办理" }}</li>
 </ul>
 {% if g.under_review %}
-<p class="note">本事项的目录已发布新版本，本地实施清单正在确认中；确认前按本指南办理。</p>
+<p class="note">本事项的目录信息已变更，本地实施清单正在复核；复核完成前按本指南办理。</p>
 {% endif %}
 </header>
 
@@ -220,8 +226,10 @@ _GUIDE = """\
 {% for m in g.materials %}
 <tr><td>{{ loop.index }}</td><td>{{ m.name }}</td><td>{{ m.counts_text }}</td><td>{{ m.form_name }}</td>
 <td>{{ "必需" if m.required else "可选" }}</td>
-<td>{% if m.blank_form_url %}<a href="{{ m.blank_form_url }}">空白表格</a>{% endif %}
-{% if m.sample_url %} <a href="{{ m.sample_url }}">示例样表</a>{% endif %}
+<td>{% if m.blank_form_url is web_url %}<a href="{{ m.blank_form_url }}">空白表格</a>
+{% elif m.blank_form_url %}空白表格：{{ m.blank_form_url }}{% endif %}
+{% if m.sample_url is web_url %} <a href="{{ m.sample_url }}">示例样表</a>
+{% elif m.sample_url %} 示例样表：{{ m.sample_url }}{% endif %}
 {% if not m.blank_form_url and not m.sample_url %}—{% endif %}</td>
 <td>{{ m.legal_basis or "—" }}</td></tr>
 {% endfor %}
@@ -291,7 +299,8 @@ _GUIDE = """\
 <table class="kv">
 <tr><th>到办事现场次数</th><td>{{ g.max_visits | visits }}</td></tr>
 <tr><th>网上办理</th><td>{% if g.online %}可网上办理
-{%- if g.online_url %}：<a href="{{ g.online_url }}">{{ g.online_url }}</a>{% endif %}
+{%- if g.online_url is web_url %}：<a href="{{ g.online_url }}">{{ g.online_url }}</a>
+{%- elif g.online_url %}：{{ g.online_url }}{% endif %}
 {%- else %}不支持网上办理{% endif %}</td></tr>
 <tr><th>网上办理深度</th><td>{{ g.online_depth_name or "—" }}</td></tr>
 <tr><th>预约办理</th><td>{{ "支持预约" if g.appointment else "不支持预约" }}</td></tr>
