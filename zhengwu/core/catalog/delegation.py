@@ -233,7 +233,9 @@ async def delegate(session: AsyncSession, principal: Principal, from_code: str,
     """``from_code`` hands ``new.basic_code`` to ``new.to_code`` (and its subtree).
 
     The item must be published in a catalog the delegator reads and exercisable by it (not
-    held by 委托); the receiver must lie strictly below it. ``agent``: a township to a village.
+    held by 委托, except for 代办); the receiver must lie strictly below it, or be the
+    delegator itself with ``to_tiers`` strictly below it (every township of a county).
+    ``agent``: a township to a village.
     """
     giver = await writable_tenant(session, principal, from_code, "delegation:write")
     receiver = await access_tenant(session, principal, new.to_code)
@@ -246,7 +248,12 @@ async def delegate(session: AsyncSession, principal: Principal, from_code: str,
     if new.kind not in DELEGATION_KINDS:
         raise bad("bad_kind", f"委托方式 {new.kind} 应为 2（下放）、3（授权）、5（委托）或 agent（代办）",
                   f"kind {new.kind} must be 2, 3, 5 or agent", "kind")
-    if receiver.path == giver.path or not is_ancestor_or_self(giver.path, receiver.path):
+    # The receiver lies strictly below; or it is the giver itself with tiers strictly below
+    # it named ("all my townships"): the giver is never among the receivers.
+    whole_tiers = (receiver.path == giver.path and bool(new.to_tiers) and new.kind != "agent"
+                   and all(_TIER_DEPTH.get(t, 0) > _TIER_DEPTH[giver.tier] for t in new.to_tiers))
+    if not is_ancestor_or_self(giver.path, receiver.path) or (receiver.path == giver.path
+                                                              and not whole_tiers):
         raise bad("not_below", f"{receiver.name} 不在 {giver.name} 之下",
                   f"{receiver.code} is not below {giver.code}", "to_code")
     if new.kind == "agent":
@@ -268,7 +275,8 @@ async def delegate(session: AsyncSession, principal: Principal, from_code: str,
     if item is None:
         raise not_found("catalog_item", code)
     ent = await entitlement(session, giver, item, day)
-    if ent is None or ent.power_source == PowerSource.ENTRUSTED:
+    # 代办 passes on acceptance only, so a township holding the item by 委托 may use agents.
+    if ent is None or (ent.power_source == PowerSource.ENTRUSTED and new.kind != "agent"):
         why = "受委托的事项不能再委托" if ent else "本级不行使该事项"
         raise bad("not_exercised", f"{giver.name} 不能委托事项 {code}：{why}",
                   f"{giver.code} cannot hand on {code}: "
@@ -336,14 +344,18 @@ async def revoke_delegation(session: AsyncSession, principal: Principal,
 async def list_delegations(session: AsyncSession, principal: Principal, *,
                            basic_code: str | None = None,
                            include_revoked: bool = False) -> list[Delegation]:
-    """Delegations the principal may read: made by its acting tenant, its subtree or its
-    ancestors (what reaches it), filtered in SQL."""
+    """Delegations the principal may read, filtered in SQL: made in its acting tenant's
+    subtree, or made by an ancestor and reaching it (received by it, an ancestor of it, or a
+    tenant below it)."""
     require(principal, "delegation:read", principal.acting_path)
     stmt = select(Delegation)
     if principal.acting_path != ALL_SCOPE:
         own = principal.acting_path
+        above = ancestor_paths(own)
+        reaches_here = (Delegation.to_path.in_([*above, own])
+                        | subtree_clause(Delegation.to_path, own))
         stmt = stmt.where(subtree_clause(Delegation.tenant_path, own)
-                          | Delegation.tenant_path.in_(ancestor_paths(own)))
+                          | (Delegation.tenant_path.in_(above) & reaches_here))
     if basic_code is not None:
         stmt = stmt.where(Delegation.basic_code == basic_code.strip().upper())
     if not include_revoked:
