@@ -52,8 +52,7 @@ def _print_report(report: exchange.ImportReport) -> None:
     table = Table("outcome / 结果", "count / 数量")
     names = {"created": "created / 新建", "new_version": "new version / 新版本",
              "updated": "draft updated / 草稿已更新", "unchanged": "unchanged / 无变化",
-             "published": "published / 已发布", "adopted": "adopted / 已采用",
-             "updated_impl": "updated / 已更新"}
+             "published": "published / 已发布", "adopted": "adopted / 已采用"}
     for key, count in report.counts.items():
         table.add_row(names.get(key, key), str(count))
     _say(f"[bold]{report.source}[/bold] → {report.target}")
@@ -84,6 +83,8 @@ async def import_(
                                  help="Shared files: rows shown per status."),
 ) -> None:
     """Import a catalog or an implementation list: all or nothing, every problem listed.
+
+    The target is --owner (or --implementations), whatever owner the document names.
 
     Re-importing the same content changes nothing (no new version). A shared CSV is read as
     it is: rows that lack what an item needs are reported (line and reason) and left out;

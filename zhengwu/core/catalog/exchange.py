@@ -1135,7 +1135,7 @@ async def export_implementations(session: AsyncSession, principal: Principal,
 # Database: import
 
 
-Outcome = Literal["created", "new_version", "unchanged", "published", "adopted", "updated"]
+Outcome = Literal["created", "new_version", "updated", "unchanged", "adopted"]
 
 
 @dataclass
