@@ -27,6 +27,7 @@ from zhengwu.tenants.scope import access_tenant, ancestor_paths, normalise_code
 __all__ = [
     "Problems",
     "catalog_paths",
+    "catalog_readable",
     "nearest_published",
     "not_found",
     "owner_clause",
