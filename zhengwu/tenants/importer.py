@@ -39,12 +39,15 @@ Rules and decisions (where the issue left a choice):
   earlier or the same batch as its children; each batch is one transaction with one audit
   entry (``tenant.import``, counts only). A crash after batch *k* leaves *k* batches
   committed; planning again finds them unchanged and carries on (resumable; idempotent).
-  Renames follow the additions, in the same kind of batches.
-* **Speed** (budget P1). Tight loops over plain tuples, no ORM objects, the cyclic garbage
-  collector paused while the big lists are built, ids made in blocks (``_uuid7_block``), one
-  SELECT of (code, name, path) for the diff, PostgreSQL ``COPY`` (asyncpg
-  ``copy_records_to_table``, as the application role: it has INSERT on ``tenants``) and SQLite
-  ``executemany``. After a large PostgreSQL load run ``vacuum_analyze`` with an owner engine.
+  Renames follow the additions, in the same kind of batches. The first load of an empty
+  directory on PostgreSQL, given the owner's engine, is one transaction instead
+  (``_apply_bulk``: indexes and the parent key rebuilt after the COPY; all or nothing).
+* **Speed** (budget P1, see ``bench/README.md``). Tight loops over plain tuples, no ORM
+  objects, the cyclic garbage collector paused while the big lists are built, sorted ids made
+  in blocks (``_uuid7_block``), one driver-level SELECT of (code, name, path) for the diff,
+  PostgreSQL ``COPY`` (asyncpg ``copy_records_to_table``, as the application role: it has
+  INSERT on ``tenants``; records generated while asyncpg sends) and SQLite ``executemany``.
+  After a large PostgreSQL load run ``vacuum_analyze`` with an owner engine.
 """
 
 from __future__ import annotations
