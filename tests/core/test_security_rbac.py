@@ -55,8 +55,9 @@ def test_permissions_at_throughout_ignores_local_grants():
            GrantRef("window_clerk", COUNTY))
     assert "user:create" in rbac.permissions_at(p, COUNTY)
     assert "user:create" not in rbac.permissions_at(p, COUNTY, throughout=True)
-    assert rbac.permissions_at(p, COUNTY, throughout=True) == {"tenant:read", "setting:read",
-                                                               "venue:read"}
+    assert rbac.permissions_at(p, COUNTY, throughout=True) == {
+        "tenant:read", "setting:read", "venue:read", "catalog:read", "implementation:read",
+        "delegation:read"}
     with pytest.raises(RoleEscalation) as e:
         rbac.check_no_escalation(p, COUNTY, ["venue:read", "user:create"])
     assert e.value.params["permissions"] == ["user:create"]

@@ -32,14 +32,38 @@ ATTACKERS = {
     "other_province": "erlian",  # 二连浩特市
     "anonymous": None,
 }
-TARGETED = {"code", "tenantCode", "id", "source", "target", "username"}
+TARGETED = {"code", "tenantCode", "id", "source", "target", "username", "fromCode", "toCode",
+            "implementationCode", "under"}
+ITEM = "000104002000"  # 固定资产投资项目节能审查 (a real basic code)
+CREDIT = "11450721MB15580811"  # a real, valid unified social credit code
 
 
 def _victim_values(node_ids: dict[str, str]) -> dict[str, Any]:
     return {"code": VICTIM, "tenantCode": VICTIM, "source": VICTIM, "target": "341802",
             "username": "ningguo", "id": node_ids["tenant"], "name": "攻击", "namespace": "core",
             "key": "hotline", "value": "110", "role": "window_clerk", "plugin": "none",
-            "password": "Attack-Window-2024!", "parentCode": None}
+            "password": "Attack-Window-2024!", "parentCode": None, "basicCode": ITEM,
+            "departmentName": "攻击部门", "departmentCreditCode": CREDIT, "kind": "2",
+            "fromCode": VICTIM, "toCode": "341881204", "under": VICTIM,
+            "implementationCode": node_ids["implementation"]}
+
+
+async def _victim_catalog(session) -> str:
+    """A published provincial item adopted by the victim county; returns its implementation code."""
+    from zhengwu.core.catalog import implementation, service
+    from zhengwu.core.catalog.inputs import NewImplementation, NewItem, NewMaterial
+    from zhengwu.core.security.principal import Principal
+
+    system = Principal.system("tester")
+    item = await service.create_item(session, system, "34", NewItem(
+        basic_code=ITEM, name="固定资产投资项目节能审查", item_type="01", use_levels=(2, 3, 4),
+        statutory_days=20, materials=(NewMaterial("申请书", originals=1), NewMaterial("节能报告", copies=1))))
+    await service.publish_item(session, system, item.id)
+    impl = await implementation.adopt_item(session, system, VICTIM, NewImplementation(
+        basic_code=ITEM, department_name="宁国市发展和改革委员会", department_credit_code=CREDIT,
+        promised_days=5))
+    await session.commit()
+    return impl.implementation_code
 
 
 def _selection(type_: Any, depth: int = 0) -> str:
@@ -86,6 +110,8 @@ def _operations(node_ids: dict[str, str]) -> list[tuple[str, str]]:
                 elif aname in TARGETED:
                     targeted = True
                     args.append(f"{aname}: {_literal(values[aname])}")
+                elif aname in values and isinstance(arg.type, GraphQLNonNull):
+                    args.append(f"{aname}: {_literal(values[aname])}")
                 elif isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined:
                     raise AssertionError(f"{fname}: add a value for required argument {aname!r}")
             if not targeted:
@@ -104,9 +130,10 @@ def _denied(result: dict[str, Any], op: str) -> bool:
     return bool(isinstance(payload, dict) and payload.get("errors"))
 
 
-async def test_every_targeted_field_is_refused_to_every_attacker(api):
+async def test_every_targeted_field_is_refused_to_every_attacker(api, system_session):
+    implementation_code = await _victim_catalog(system_session)
     tenant_id = (await api.gql("ningguo", '{ tenant(code: "341881") { id } }'))["data"]["tenant"]["id"]
-    ops = _operations({"tenant": tenant_id})
+    ops = _operations({"tenant": tenant_id, "implementation": implementation_code})
     users = await api.gql("ningguo", '{ users(filter: {under: "341881"}) { edges { node { id username } } } }')
     user_id = next(e["node"]["id"] for e in users["data"]["users"]["edges"] if e["node"]["username"] == "ningguo")
     ops.append(("query.node(user)", f'query {{ node(id: "{user_id}") {{ __typename }} }}'))

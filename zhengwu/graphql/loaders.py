@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from zhengwu.core.catalog.models import CatalogFee, CatalogItem, CatalogMaterial, CatalogStep
+from zhengwu.core.catalog.service import ItemElements
 from zhengwu.core.security.models import Grant
 from zhengwu.tenants import settings as tenant_settings
 from zhengwu.tenants.models import Tenant
@@ -30,6 +32,9 @@ class Loaders:
         self.grants_by_user: DataLoader[uuid.UUID, list[Grant]] = DataLoader(self._grants)
         self.settings_by_tenant: DataLoader[tuple[uuid.UUID, str | None], list[Any]] = (
             DataLoader(self._settings))
+        self.catalog_item_by_id: DataLoader[uuid.UUID, CatalogItem | None] = DataLoader(
+            self._catalog_items)
+        self.catalog_elements: DataLoader[uuid.UUID, ItemElements] = DataLoader(self._elements)
         self.children_page: DataLoader[tuple[uuid.UUID, int, str | None], list[Tenant]] = (
             DataLoader(self._children))
 
@@ -45,6 +50,23 @@ class Loaders:
         for grant in rows:
             out[grant.user_id].append(grant)
         return [out[i] for i in user_ids]
+
+    async def _catalog_items(self, ids: Sequence[uuid.UUID]) -> list[CatalogItem | None]:
+        rows = await self.session.scalars(select(CatalogItem).where(CatalogItem.id.in_(list(ids))))
+        found = {r.id: r for r in rows}
+        return [found.get(i) for i in ids]
+
+    async def _elements(self, ids: Sequence[uuid.UUID]) -> list[ItemElements]:
+        """Materials, fees and steps of many item versions: three statements in all."""
+        wanted = list(ids)
+        out: dict[uuid.UUID, ItemElements] = {i: ItemElements([], [], []) for i in wanted}
+        for model, attr in ((CatalogMaterial, "materials"), (CatalogFee, "fees"),
+                            (CatalogStep, "steps")):
+            rows = await self.session.scalars(
+                select(model).where(model.item_id.in_(wanted)).order_by(model.seq))
+            for row in rows:
+                getattr(out[row.item_id], attr).append(row)
+        return [out[i] for i in wanted]
 
     async def _children(self, keys: Sequence[tuple[uuid.UUID, int, str | None]]
                         ) -> list[list[Tenant]]:

@@ -19,6 +19,12 @@ from strawberry.tools import merge_types
 
 from zhengwu import __version__
 from zhengwu.core.plugin_host import PluginError, PluginHost
+from zhengwu.graphql.catalog import (
+    CatalogMutation,
+    CatalogQuery,
+    DelegationMutation,
+    ImplementationMutation,
+)
 from zhengwu.graphql.core_mutation import CoreMutation, MergeMutation, ProvisioningMutation
 from zhengwu.graphql.core_query import CoreQuery
 from zhengwu.graphql.errors import DomainErrorExtension
@@ -30,6 +36,9 @@ TIERS = ("platform", "province", "city", "county", "township", "village")
 ANONYMOUS = "anonymous"
 PROVISIONING_TIERS = frozenset({"platform", "province", "city", "county"})
 MERGE_TIERS = frozenset({"platform", "province", "city"})
+CATALOG_TIERS = frozenset({"platform", "province"})  # tiers that own a catalog
+ADOPTING_TIERS = frozenset({"province", "city", "county", "township", "village"})
+DELEGATING_TIERS = frozenset({"platform", "province", "city", "county", "township"})
 
 
 class RequirePlugin(FieldExtension):
@@ -72,12 +81,13 @@ _CONFIG = StrawberryConfig(relay_max_results=MAX_PAGE_SIZE, disable_field_sugges
 
 def build_schema(tier: str, host: PluginHost) -> strawberry.Schema:
     """The schema of ``tier`` with the contributions of the plugins that serve it."""
-    queries: list[type] = [CoreQuery]
+    queries: list[type] = [CoreQuery, CatalogQuery]
     mutations: list[type] = [CoreMutation]
-    if tier in PROVISIONING_TIERS:
-        mutations.append(ProvisioningMutation)
-    if tier in MERGE_TIERS:
-        mutations.append(MergeMutation)
+    for tiers, part in ((PROVISIONING_TIERS, ProvisioningMutation), (MERGE_TIERS, MergeMutation),
+                        (CATALOG_TIERS, CatalogMutation), (ADOPTING_TIERS, ImplementationMutation),
+                        (DELEGATING_TIERS, DelegationMutation)):
+        if tier in tiers:
+            mutations.append(part)
     extra_types: list[type] = []
     for c in host.graphql(tier):
         if c.query is not None:
