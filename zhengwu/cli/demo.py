@@ -15,7 +15,8 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zhengwu.cli._runtime import console, get_settings, operator_session, run_async
+from zhengwu.cli import _runtime
+from zhengwu.cli._runtime import console, operator_session, run_async
 from zhengwu.core.config import Settings
 from zhengwu.core.security import grants, users
 from zhengwu.core.security.models import User
@@ -97,6 +98,61 @@ async def _halls(session: AsyncSession) -> None:
     await session.commit()
 
 
+# County departments (synthetic credit codes with valid GB 32100 check characters) and the
+# items each implements; townships adopt the township items of the provincial catalog.
+COUNTY_ITEMS = {
+    "000104002000": "宁国市发展和改革委员会", "000141005000": "宁国市民族宗教事务局",
+    "340702001000": "宁国市民政局", "340101001000": "宁国市市场监督管理局",
+    "340710001000": "宁国市自然资源和规划局",
+}
+TOWNSHIP_ITEMS = ("342003001000", "342003002000", "342004001000", "340511001000")
+
+
+def demo_credit_code(serial: int) -> str:
+    """A synthetic unified social credit code for a demo department (11 = 机关, 341881 = 宁国市)."""
+    from zhengwu.core.catalog.codes import credit_check_char
+
+    first17 = f"11341881{serial:09d}"
+    return first17 + credit_check_char(first17)
+
+
+async def _catalog(session: AsyncSession) -> tuple[int, int]:
+    """The provincial catalog (real items and the seeds' township items), adopted below."""
+    from zhengwu.core.catalog import exchange, implementation
+    from zhengwu.core.catalog.inputs import NewImplementation
+    from zhengwu.core.catalog.models import Implementation
+    from zhengwu.tenants.models import Tenant
+
+    data = resources.files("zhengwu").joinpath("data/demo-catalog.json").read_bytes()
+    doc = exchange.read_catalog_json(data, name="demo-catalog.json")
+    report = await exchange.import_catalog(session, SYSTEM, "34", doc, publish=True)
+    await session.commit()
+    done = set((await session.execute(
+        select(Implementation.tenant_path, Implementation.basic_code))).all())
+    adopted = 0
+    county = await session.scalar(select(Tenant).where(Tenant.code == "341881"))
+    assert county is not None
+    targets: list[tuple[Tenant, str, str, int]] = []
+    for code, department in COUNTY_ITEMS.items():
+        targets.append((county, code, department, 3 if code == "340101001000" else 15))
+    townships = (await session.scalars(select(Tenant).where(
+        Tenant.parent_id == county.id).order_by(Tenant.code))).all()
+    for township in townships:
+        for code in TOWNSHIP_ITEMS:
+            targets.append((township, code, f"{township.name}便民服务中心", 0))
+    for n, (tenant, code, department, promised) in enumerate(targets, start=1):
+        if (tenant.path, code) in done:
+            continue
+        item_days = {"340101001000": 2, "340702001000": 0, "342003001000": 1}
+        await implementation.adopt_item(session, SYSTEM, tenant.code, NewImplementation(
+            basic_code=code, department_name=department, department_credit_code=demo_credit_code(n),
+            promised_days=item_days.get(code, promised or None), phone="0563-4012345",
+            appointment=code == "340710001000", courier=code in ("340101001000", "340710001000")))
+        adopted += 1
+    await session.commit()
+    return report.counts.get("created", 0), adopted
+
+
 async def _plugins(session: AsyncSession) -> list[str]:
     enabled = []
     for name in enablement.installed():
@@ -119,7 +175,7 @@ async def demo(password: str | None = typer.Option(
     from zhengwu.core.migrate import upgrade
     from zhengwu.platform import boot
 
-    settings = get_settings()
+    settings = _runtime.get_settings()
     host = boot()
     await asyncio.to_thread(upgrade, settings, "heads", host.migration_locations())
     password = password or os.environ.get("ZHENGWU_DEMO_PASSWORD") or DEFAULT_PASSWORD
@@ -127,8 +183,10 @@ async def demo(password: str | None = typer.Option(
         added = await _import(session)
         made = await _users(session, settings, password)
         await _halls(session)
+        items, adopted = await _catalog(session)
         plugins = await _plugins(session)
-    console.print(f"宣城市: {added} divisions added, {made} users created; plugins on at 宁国市: "
+    console.print(f"宣城市: {added} divisions added, {made} users created; catalog: {items} items "
+                  f"created, {adopted} adoptions at 宁国市 and its townships; plugins on at 宁国市: "
                   f"{', '.join(plugins) or '(none installed)'}")
     table = Table(title=f"demo users (password: {password})")
     for col in ("username", "tenant", "role", "does"):
