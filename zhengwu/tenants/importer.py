@@ -78,7 +78,7 @@ from zhengwu.core.db import ALL_SCOPE
 from zhengwu.core.errors import Invalid, InvalidField, NotFound, PermissionDenied
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
-from zhengwu.tenants.codes import PLATFORM_CODE, DivisionCode, Tier, kind_hint, parse_code
+from zhengwu.tenants.codes import PLATFORM_CODE, Tier, kind_hint, parse_code
 from zhengwu.tenants.models import Tenant, TenantStatus
 from zhengwu.tenants.provisioning import ensure_platform_root
 
@@ -958,11 +958,11 @@ def _records(chunk: Sequence[NewDivision], new_ids: list[str], ids: dict[str, st
     """
     active = TenantStatus.ACTIVE.value
     tier_of, parent_length, depth_of = _TIER_OF_LENGTH, _PARENT_LENGTH, _DEPTH_OF_LENGTH
-    hint, division = kind_hint, DivisionCode
+    hint = kind_hint
     for (_line, code, name, path), new_id in zip(chunk, new_ids, strict=True):
         n = len(code)
         ids[code] = new_id
-        row = (new_id, code, name, tier_of[n], hint(division(code), name) if n > 6 else None,
+        row = (new_id, code, name, tier_of[n], hint(code, name) if n > 6 else None,
                ids[code[:parent_length[n]]], path, depth_of[n], active)
         yield row if now is None else (*row, now, now)
 
@@ -972,7 +972,7 @@ async def _rename(session: AsyncSession, chunk: Sequence[Renamed], now: datetime
     stmt = (update(table).where(table.c.code == bindparam("b_code"))
             .values(name=bindparam("b_name"), kind=bindparam("b_kind"), updated_at=now))
     params = [{"b_code": r.code, "b_name": r.new_name,
-               "b_kind": kind_hint(DivisionCode(r.code), r.new_name) if len(r.code) > 6 else None}
+               "b_kind": kind_hint(r.code, r.new_name) if len(r.code) > 6 else None}
               for r in chunk]
     conn = await session.connection()
     await conn.execute(stmt, params)
