@@ -40,9 +40,9 @@ async def test_publish_adopt_drift_and_guide(api):
     impl = adopted["implementation"]
     assert impl["implementationCode"] == f"{CREDIT}4{ITEM}" and impl["status"] == "active"
     # The county sees its list; the sibling county does not.
-    q = "{ implementations { edges { node { implementationCode } } totalCount } }"
-    assert (await api.gql("ningguo", q))["data"]["implementations"]["totalCount"] == 1
-    assert (await api.gql("xuanzhou", q))["data"]["implementations"]["totalCount"] == 0
+    q = "{ implementations { edges { node { implementationCode } } } }"
+    assert len((await api.gql("ningguo", q))["data"]["implementations"]["edges"]) == 1
+    assert (await api.gql("xuanzhou", q))["data"]["implementations"]["edges"] == []
     guide = (await api.gql("ningguo", '{ guide(implementationCode: "%s") }' % impl["implementationCode"]))
     assert "errors" not in guide, guide
     assert "节能报告" in str(guide["data"]["guide"])
@@ -76,3 +76,26 @@ async def test_handling_answers_for_the_subtree(api):
     township = (await api.gql("ningguo", q % (ITEM, "341881204")))["data"]["handling"]
     assert township["accepts"] is False
     assert (await api.gql("fangtang", q % (ITEM, "341881")))["errors"]  # not its subtree
+
+
+async def test_implementations_page_in_sql(api):
+    """Keyset pages over the subtree: every adoption once, in order."""
+    from zhengwu.core.catalog.codes import credit_check_char
+
+    await _publish(api)
+    other = "11341881000000099" + credit_check_char("11341881000000099")
+    assert (await api.gql("ningguo", ADOPT, {"days": 5}))["data"]["adoptItem"]["errors"] == []
+    m = ADOPT.replace(CREDIT, other).replace("宁国市发展和改革委员会", "宁国市数据资源管理局")
+    assert (await api.gql("ningguo", m, {"days": 4}))["data"]["adoptItem"]["errors"] == []
+    q = """query($after: String) { implementations(first: 1, after: $after) {
+        edges { node { departmentCreditCode } } pageInfo { hasNextPage endCursor } } }"""
+    seen, after = [], None
+    while True:
+        page = (await api.gql("ningguo", q, {"after": after}))["data"]["implementations"]
+        seen += [e["node"]["departmentCreditCode"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == sorted([CREDIT, other])
+    bad = await api.gql("ningguo", q, {"after": "bm90LWEtY3Vyc29y"})
+    assert bad["errors"][0]["extensions"]["code"] == "pagination.bad_cursor"

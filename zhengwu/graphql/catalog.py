@@ -281,10 +281,22 @@ class CatalogQuery:
                               ) -> Connection[Implementation]:
         f = filter or ImplementationFilter()
         ctx = info.context
+        size = page_size(first)
+        cursor = decode_cursor(after)
+        key: tuple[str, str, str] | None = None
+        if cursor is not None:
+            parts = cursor.split("|")
+            if len(parts) != 3:
+                from zhengwu.core.errors import Invalid
+
+                raise Invalid("pagination.bad_cursor", "分页游标无效", "invalid cursor", field="after")
+            key = (parts[0], parts[1], parts[2])
         rows = await implementation_service.list_implementations(
-            ctx.session, ctx.principal, tenant_code=f.tenant_code, status=f.status, search=f.search)
-        return _page(rows, lambda r: f"{r.tenant_path}:{r.implementation_code}", first, after,
-                     Implementation.from_row)
+            ctx.session, ctx.principal, tenant_code=f.tenant_code, status=f.status,
+            search=f.search, after=key, limit=size + 1)
+        return build_connection(
+            rows, size, key=lambda r: f"{r.tenant_path}|{r.basic_code}|{r.department_credit_code}",
+            node=Implementation.from_row, after=after)
 
     @strawberry.field(description="What is pending review where (after new catalog versions).")
     async def drift_report(self, info: Info, under: str | None = None) -> list[DriftEntry]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhengwu.core import audit, clock, events
@@ -516,9 +516,15 @@ def _readable(principal: Principal) -> Any:
 
 async def list_implementations(session: AsyncSession, principal: Principal, *,
                                tenant_code: str | None = None, status: str | None = None,
-                               search: str | None = None) -> list[Implementation]:
+                               search: str | None = None,
+                               after: tuple[str, str, str] | None = None,
+                               limit: int | None = None) -> list[Implementation]:
     """Implementations in the principal's subtree it may read (filtered in SQL); ``search``
-    matches the item name, the basic or implementation code, or the department."""
+    matches the item name, the basic or implementation code, or the department.
+
+    Ordered by (tenant path, basic code, department credit code); ``after`` is such a key
+    and ``limit`` caps the rows, so a province pages through its whole tree in SQL.
+    """
     stmt = select(Implementation).where(_readable(principal))
     if tenant_code is not None:
         tenant = await _scope_tenant(session, principal, tenant_code)
@@ -532,8 +538,13 @@ async def list_implementations(session: AsyncSession, principal: Principal, *,
                 Implementation.basic_code.startswith(term.upper(), autoescape=True),
                 Implementation.implementation_code.startswith(term.upper(), autoescape=True),
                 Implementation.department_name.contains(term, autoescape=True)))
-    stmt = stmt.order_by(Implementation.tenant_path, Implementation.basic_code,
-                         Implementation.department_credit_code)
+    key = (Implementation.tenant_path, Implementation.basic_code,
+           Implementation.department_credit_code)
+    if after is not None:
+        stmt = stmt.where(tuple_(*key) > tuple_(*after))
+    stmt = stmt.order_by(*key)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list((await session.scalars(stmt)).all())
 
 
