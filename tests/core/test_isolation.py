@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.core.test_security_support import (
+from tests.core.security_support import (
     acting_session,
     count,
     define_town_admin,

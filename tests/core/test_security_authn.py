@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import event, select
 
-from tests.core.test_security_support import (
+from tests.core.security_support import (
     PASSWORD,
     SYSTEM,
     acting_session,

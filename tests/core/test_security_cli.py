@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.cli import invoke_cli
-from tests.core.test_security_support import PASSWORD, count, reset_custom_roles
+from tests.core.security_support import PASSWORD, count, reset_custom_roles
 from tests.world import build_world
 from zhengwu.core import audit
 from zhengwu.core.security import passwords

@@ -7,7 +7,7 @@ import threading
 import pytest
 from argon2 import PasswordHasher
 
-from tests.core.test_security_support import PASSWORD
+from tests.core.security_support import PASSWORD
 from zhengwu.core.errors import Invalid
 from zhengwu.core.security import passwords
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.test_security_support import reset_custom_roles
+from tests.core.security_support import reset_custom_roles
 from zhengwu.core.security import rbac
 from zhengwu.core.security.principal import GrantRef, Principal
 from zhengwu.core.security.rbac import Resource, RoleDef, RoleEscalation, can

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.core.test_security_support import (
+from tests.core.security_support import (
     SYSTEM,
     TOWN_ADMIN_PERMISSIONS,
     acting_session,

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from tests.core.test_security_support import (
+from tests.core.security_support import (
     PASSWORD,
     SYSTEM,
     acting_session,
