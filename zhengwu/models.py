@@ -4,6 +4,7 @@ Plugin tables join the same metadata through the plugin contract (issue 3).
 """
 
 from zhengwu.core import audit
+from zhengwu.core.calendar import models as calendar_models  # noqa: F401
 from zhengwu.core.catalog import models as catalog_models
 from zhengwu.core.db import Base
 from zhengwu.core.jobs import models as job_models  # noqa: F401  (job_runs, outbox)
