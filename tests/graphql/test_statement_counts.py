@@ -59,3 +59,19 @@ async def test_constant_statements_whatever_the_page_size(big_world, query, key)
         counts[n] = len(seen)
     assert counts[2] == counts[50], counts
     assert counts[50] <= BUDGET[key], counts
+
+
+async def test_descendant_counts_are_batched(big_world):
+    """descendantCounts on a page of tenants: one range-join statement, not one per tenant."""
+    api = big_world
+    q = "query($n: Int) { tenants(first: $n) { edges { node { code descendantCounts { tier count } } } } }"
+    counts = {}
+    for n in (2, 30):
+        with counting(api.client.app.state.engine) as seen:
+            data = await api.gql("ningguo", q, {"n": n})
+        assert "errors" not in data, data
+        counts[n] = len(seen)
+    assert counts[2] == counts[30], counts
+    first = data["data"]["tenants"]["edges"][0]["node"]
+    assert first["code"] == "341881"
+    assert {c["tier"]: c["count"] for c in first["descendantCounts"]} == {"TOWNSHIP": 3, "VILLAGE": 62}

@@ -19,6 +19,7 @@ from zhengwu.core.catalog.service import ItemElements
 from zhengwu.core.security.models import Grant
 from zhengwu.tenants import settings as tenant_settings
 from zhengwu.tenants.models import Tenant
+from zhengwu.tenants.provisioning import subtree_counts_many
 
 __all__ = ["Loaders"]
 
@@ -35,6 +36,8 @@ class Loaders:
         self.catalog_item_by_id: DataLoader[uuid.UUID, CatalogItem | None] = DataLoader(
             self._catalog_items)
         self.catalog_elements: DataLoader[uuid.UUID, ItemElements] = DataLoader(self._elements)
+        self.descendant_counts: DataLoader[uuid.UUID, dict[str, int]] = DataLoader(
+            self._descendant_counts)
         self.children_page: DataLoader[tuple[uuid.UUID, int, str | None], list[Tenant]] = (
             DataLoader(self._children))
 
@@ -67,6 +70,11 @@ class Loaders:
             for row in rows:
                 getattr(out[row.item_id], attr).append(row)
         return [out[i] for i in wanted]
+
+    async def _descendant_counts(self, ids: Sequence[uuid.UUID]) -> list[dict[str, int]]:
+        tenants = [t for t in await self.tenant_by_id.load_many(list(ids)) if t is not None]
+        counts = await subtree_counts_many(self.session, tenants)
+        return [counts.get(i, {}) for i in ids]
 
     async def _children(self, keys: Sequence[tuple[uuid.UUID, int, str | None]]
                         ) -> list[list[Tenant]]:

@@ -136,12 +136,9 @@ class Tenant(relay.Node):
 
     @strawberry.field(description="Number of descendants per tier.")
     async def descendant_counts(self, info: Info) -> list[TierCount]:
-        from zhengwu.tenants.provisioning import subtree_counts
-
-        row = await info.context.loaders.tenant_by_id.load(uuid.UUID(self.id))
-        if row is None or not info.context.principal.sees(row.path):
+        if not info.context.principal.sees(self.path):
             return []
-        counts = await subtree_counts(info.context.session, row)
+        counts = await info.context.loaders.descendant_counts.load(uuid.UUID(self.id))
         return [TierCount(tier=Tier(t), count=n) for t, n in counts.items()]
 
 

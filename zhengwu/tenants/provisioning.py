@@ -7,14 +7,17 @@ same rules: the tier follows from the code and must sit right below the parent's
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from zhengwu.core import audit, clock, events
-from zhengwu.core.db import Base, subtree_clause
+from zhengwu.core.db import Base
 from zhengwu.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from zhengwu.core.security.models import Grant
 from zhengwu.core.security.principal import Principal
@@ -31,6 +34,7 @@ __all__ = [
     "reactivate_tenant",
     "snapshot",
     "subtree_counts",
+    "subtree_counts_many",
     "suspend_tenant",
 ]
 
@@ -238,14 +242,32 @@ async def _drop_colliding_rows(session: AsyncSession, source: Tenant, target: Te
 
 async def subtree_counts(session: AsyncSession, tenant: Tenant) -> dict[str, int]:
     """Number of descendants per tier (the tenant itself not counted)."""
-    if tenant.tier == Tier.PLATFORM.value:
-        cond = Tenant.code != PLATFORM_CODE
-    else:
-        cond = subtree_clause(Tenant.path, tenant.path) & (Tenant.id != tenant.id)
-    rows = await session.execute(select(Tenant.tier, func.count()).where(cond).group_by(Tenant.tier))
-    counts = {t.value: 0 for t in Tier if t.depth > Tier(tenant.tier).depth}
-    counts.update({tier: n for tier, n in rows.all()})
-    return counts
+    return (await subtree_counts_many(session, [tenant]))[tenant.id]
+
+
+async def subtree_counts_many(session: AsyncSession,
+                              tenants: Sequence[Tenant]) -> dict[uuid.UUID, dict[str, int]]:
+    """Descendants per tier of many tenants in one statement (a range join on the path).
+
+    The platform root counts every tenant but itself (provinces' paths do not start with it).
+    """
+    out = {t.id: {tier.value: 0 for tier in Tier if tier.depth > Tier(t.tier).depth}
+           for t in tenants}
+    inner = [t for t in tenants if t.tier != Tier.PLATFORM.value]
+    if inner:
+        below = aliased(Tenant)
+        rows = await session.execute(
+            select(Tenant.id, below.tier, func.count())
+            .join(below, (below.path > Tenant.path + "/") & (below.path < Tenant.path + "0"))
+            .where(Tenant.id.in_([t.id for t in inner]))
+            .group_by(Tenant.id, below.tier))
+        for tenant_id, tier, n in rows.all():
+            out[tenant_id][tier] = n
+    for root in (t for t in tenants if t.tier == Tier.PLATFORM.value):
+        per_tier = await session.execute(select(Tenant.tier, func.count())
+                                         .where(Tenant.code != PLATFORM_CODE).group_by(Tenant.tier))
+        out[root.id].update({tier: n for tier, n in per_tier.all()})
+    return out
 
 
 async def get_children(session: AsyncSession, principal: Principal, code: str) -> list[Tenant]:
