@@ -19,6 +19,7 @@ from zhengwu import __version__
 from zhengwu.core.config import Settings, get_settings
 from zhengwu.core.db import ALL_SCOPE, make_engine, make_sessionmaker
 from zhengwu.core.jobs import make_queue
+from zhengwu.core.pii import PiiCipher, install_log_filter
 from zhengwu.core.security import roles
 from zhengwu.graphql.controller import graphql_controller
 from zhengwu.graphql.schema import build_schemas
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
     schemas = build_schemas(host)
     if settings.environment == "production" and settings.uses_insecure_key:
         raise RuntimeError("ZHENGWU_SECRET_KEY must be set in production")
+    PiiCipher.from_settings(settings)  # refuses a missing (production) or malformed ZHENGWU_PII_KEY
+    install_log_filter()  # ID and mobile numbers are masked in every log record
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

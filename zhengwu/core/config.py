@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     embedded_schedules: bool = Field(
         default=True, description="Embedded mode only: run cron schedules on the server's loop.")
     secret_key: SecretStr = SecretStr(_INSECURE_DEV_KEY)
+    pii_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Master key for personal data at rest (zhengwu.core.pii): base64 of 32 random bytes. "
+            "Unset outside production: derived from secret_key (demo only). Required in production."
+        ),
+    )
     jwt_ttl_seconds: int = 8 * 3600
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
