@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from zhengwu.core.config import Settings
 from zhengwu.core.db import ALL_SCOPE, make_engine, make_sessionmaker
-from zhengwu.core.migrate import upgrade
+from zhengwu.core.migrate import builtin_plugin_locations, upgrade
 from zhengwu.models import Base
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -69,7 +69,7 @@ async def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
                      embedded_schedules=False, _env_file=None)  # type: ignore[call-arg]
     import asyncio
 
-    await asyncio.to_thread(upgrade, s)
+    await asyncio.to_thread(upgrade, s, "heads", builtin_plugin_locations())
     yield s
 
 

@@ -11,7 +11,7 @@ from alembic.config import Config
 
 from zhengwu.core.config import Settings
 
-__all__ = ["alembic_config", "upgrade"]
+__all__ = ["alembic_config", "builtin_plugin_locations", "upgrade"]
 
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,3 +34,22 @@ def upgrade(settings: Settings, revision: str = "heads",
             plugin_locations: Sequence[str] = ()) -> None:
     """Bring the database to ``revision`` (all heads by default). Runs as the table owner."""
     command.upgrade(alembic_config(settings, plugin_locations), revision)
+
+
+def builtin_plugin_locations() -> list[str]:
+    """Migration directories of the built-in plugins (entry points under ``zhengwu.plugins.``).
+
+    Tests and tools that migrate without booting the platform use it; ``zhengwu migrate``
+    asks the loaded plugin host instead (third-party plugins included).
+    """
+    from importlib.metadata import entry_points
+
+    out: list[str] = []
+    for ep in entry_points(group="zhengwu.plugins"):
+        if not ep.value.startswith("zhengwu.plugins."):
+            continue
+        schema = getattr(ep.load(), "zhengwu_schema", None)
+        contribution = schema() if schema is not None else None
+        if contribution is not None and contribution.migrations:
+            out.append(contribution.migrations)
+    return out
