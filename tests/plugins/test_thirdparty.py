@@ -59,11 +59,12 @@ def test_not_importable_here(installed):
 
 
 def test_hook_zhengwu_plugin_info(seen):
-    assert seen["plugins"] == ["greetings"]
+    # found by its entry point beside the built-in plugins (which register the same way)
+    assert "greetings" in seen["plugins"] and "intake" in seen["plugins"]
 
 
 def test_hook_zhengwu_schema(seen):
-    assert seen["migrations"] and seen["migrations"][0].endswith("zhengwu_greetings/migrations")
+    assert any(m.endswith("zhengwu_greetings/migrations") for m in seen["migrations"])
     assert seen["post"]["data"]["postGreeting"] == {"text": "你好", "tenantPath": "34/3418/341881/341881204"}
 
 
