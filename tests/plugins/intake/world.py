@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.world import build_world
+from zhengwu.core.calendar.service import seed_national
 from zhengwu.core.catalog import delegation, exchange, implementation, service
 from zhengwu.core.catalog.inputs import NewDelegation, NewImplementation
 from zhengwu.core.security import grants, passwords, users
@@ -111,6 +112,7 @@ async def build_intake_world(session: AsyncSession, settings: Any = None,
 
     boot()
     await build_world(session)
+    await seed_national(session, range(2024, 2027))  # tests truncate every table, the calendar too
     doc = exchange.read_catalog(CATALOG)
     wanted = {ENERGY, PROPERTY, RELIGIOUS, MIGRANT, BIRTH}
     for item in doc.items:
