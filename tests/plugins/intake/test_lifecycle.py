@@ -321,3 +321,25 @@ async def test_personal_data_is_encrypted_at_rest_and_never_logged(world, caplog
     assert row["applicant_id_masked"] == "110*************2X" and row["phone_masked"] == "138******78"
     assert service.current_cipher().decrypt(row["applicant_id_enc"]) == ID_NUMBER
     assert ID_NUMBER not in caplog.text and PHONE not in caplog.text
+
+
+async def test_merging_a_township_hands_its_cases_to_the_target(world):
+    """撤并: 方塘乡 merges into 港口镇; the 方塘村 agent case follows, handled by 港口镇."""
+    from tests.plugins.intake.world import MIGRANT, SIBLING_TOWNSHIP, VILLAGE
+    from zhengwu.core.security.principal import GrantRef, Principal
+    from zhengwu.tenants.provisioning import merge_tenant
+
+    s = world
+    with clock.freeze(MON):
+        cid = (await service.submit_case(s, principal("ft_agent"), new_case(MIGRANT, VILLAGE, materials=(1, 2, 3)))).id
+        await service.accept_case(s, principal("ft_agent"), cid)
+        await s.commit()
+        await merge_tenant(s, SYSTEM, TOWNSHIP, SIBLING_TOWNSHIP)
+        await s.commit()
+        case = await s.get(Case, cid)
+        gk = "34/3418/341881/341881100"
+        assert case.handling_path == gk and case.tenant_path == f"{gk}/{VILLAGE}"
+        approver = Principal(None, "gk_approver", None, gk, None, gk, "township", (GrantRef("approver", gk),))
+        case = await service.decide_case(s, approver, cid, approved=True)
+        await s.commit()
+    assert case.status == "approved"

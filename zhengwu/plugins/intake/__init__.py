@@ -49,7 +49,7 @@ case; village agents work the front desk of their point and never review or deci
 def zhengwu_plugin_info() -> PluginInfo:
     return PluginInfo(name=NAME, version="0.1.0", title_zh="受理办件", title_en="Case intake",
                       tiers=TIERS, settings=IntakeSettings, announces=EVENTS,
-                      listens=("calendar.changed",))
+                      listens=("calendar.changed", "tenant.merged"))
 
 
 @hookimpl
@@ -87,4 +87,8 @@ def zhengwu_event(event: Any, session: Any) -> Any:
         from zhengwu.plugins.intake.jobs import on_calendar_changed
 
         return on_calendar_changed(event, session)
+    if event.name == "tenant.merged":
+        from zhengwu.plugins.intake.listeners import on_tenant_merged
+
+        return on_tenant_merged(event, session)
     return None
