@@ -343,3 +343,32 @@ async def test_merging_a_township_hands_its_cases_to_the_target(world):
         case = await service.decide_case(s, approver, cid, approved=True)
         await s.commit()
     assert case.status == "approved"
+
+
+async def test_calendar_change_defers_the_recompute_job(world):
+    """The listener writes an outbox row in the notice's transaction; nothing runs before commit."""
+    from zhengwu.core.jobs.models import OutboxMessage
+
+    s = world
+    await import_notice(s, SYSTEM, 2027, [(date(2027, 1, 1), "元旦")], [])
+    await s.commit()
+    rows = (await s.scalars(select(OutboxMessage).where(
+        OutboxMessage.job_name == "intake.recompute_deadlines"))).all()
+    assert len(rows) == 1 and rows[0].kwargs["years"] == [2027] and rows[0].kwargs["under"] == "0"
+
+
+async def test_recompute_job_runs_through_the_job_runner(world, sessionmaker, settings):
+    from zhengwu.core.jobs.base import run_job
+    from zhengwu.plugins.intake.jobs import JOBS
+
+    s = world
+    with at(2026, 12, 24):
+        cid = (await service.submit_case(s, CLERK, new_case(RELIGIOUS, materials=(1, 2, 3)))).id
+        await service.accept_case(s, CLERK, cid)
+        await import_notice(s, SYSTEM, 2027, [(date(2027, 1, d), "元旦") for d in (1, 2, 3, 4)], [])
+        await s.commit()
+        outcome = await run_job(JOBS[0], job_id="recompute-1", kwargs={"under": "0", "years": [2027]},
+                                sessionmaker=sessionmaker, settings=settings, queue=None)
+    assert outcome.ran and outcome.result == 1
+    s.expire_all()
+    assert (await s.get(Case, cid)).due_date == date(2027, 1, 11)

@@ -12,6 +12,7 @@ Idempotent: a second run finds nothing to change.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -42,14 +43,15 @@ async def on_calendar_changed(event: Event, session: AsyncSession) -> None:
 
 
 async def recompute_deadlines(session: AsyncSession, *, under: str, years: list[int],
-                              actor: str = "system", batch: int = BATCH) -> int:
+                              actor: str = "system", batch: int = BATCH,
+                              on_batch: Callable[[int, int], Awaitable[None]] | None = None) -> int:
     """Recompute the due dates of open cases below ``under`` that may touch ``years``.
 
     ``under`` is ``0`` (the platform root: national calendar) or a tenant path. Returns how
     many due dates changed. The caller commits (batches are flushed, not committed, so a
-    caller may commit per batch — the job does).
+    caller may commit per batch). ``on_batch(seen, changed)`` reports progress.
     """
-    changed = 0
+    changed = seen = 0
     first = date(min(years) - 1, 1, 1) if years else date.min
     last_id = None
     while True:
@@ -69,6 +71,9 @@ async def recompute_deadlines(session: AsyncSession, *, under: str, years: list[
             if case.due_date != old:
                 changed += 1
         await session.flush()
+        seen += len(cases)
+        if on_batch is not None:
+            await on_batch(seen, changed)
         last_id = cases[-1].id
         if len(cases) < batch:
             break
@@ -78,9 +83,15 @@ async def recompute_deadlines(session: AsyncSession, *, under: str, years: list[
 async def _recompute_job(ctx: Any, *, under: str, years: list[int], cause: str = "") -> int:
     # No enablement filter: a case exists only where intake was enabled when it was accepted,
     # and its clock keeps running if the plugin is switched off later.
-    async with ctx.session() as session, session.begin():
+    async with ctx.session() as session:
+        async def batch_done(seen: int, changed: int) -> None:
+            await session.commit()  # one transaction per batch: progress is written beside it
+            await ctx.progress(seen, None, f"{seen} open cases checked, {changed} deadlines changed")
+
         total = await recompute_deadlines(session, under=under, years=years,
-                                          actor=Principal.system("calendar").username)
+                                          actor=Principal.system("calendar").username,
+                                          on_batch=batch_done)
+        await session.commit()
     await ctx.progress(total, total, f"{total} deadlines changed")
     return total
 

@@ -614,8 +614,11 @@ async def _accept_one(session: AsyncSession, principal: Principal, case: Case,
              {"due_date": case.due_date.isoformat() if case.due_date else None,
               "tolerated_missing": [m.seq for m in missing],
               "accepted_on": case.accepted_on.isoformat()})
+    in_hall = await session.scalar(select(Implementation.in_hall).where(
+        Implementation.id == case.implementation_id))
     await _announce(session, case, "case_accepted", principal,
-                    missing_required=[m.seq for m in missing], in_hall=None)
+                    missing_required=[m.seq for m in missing], item_in_hall=in_hall,
+                    tolerated=bool(missing))
 
 
 async def accept_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID | str, *,
