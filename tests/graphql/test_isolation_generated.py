@@ -45,7 +45,10 @@ def _victim_values(node_ids: dict[str, str]) -> dict[str, Any]:
             "password": "Attack-Window-2024!", "parentCode": None, "basicCode": ITEM,
             "departmentName": "攻击部门", "departmentCreditCode": CREDIT, "kind": "2",
             "fromCode": VICTIM, "toCode": "341881204", "under": VICTIM,
-            "implementationCode": node_ids["implementation"]}
+            "implementationCode": node_ids["implementation"],
+            # the working-day clock: its queries need dates; an override a day, kind and name
+            "start": "2026-09-28", "days": 5, "from": "2026-09-28", "to": "2026-10-12",
+            "year": 2026, "day": "2026-10-09", "AddCalendarOverrideInput.kind": "HOLIDAY"}
 
 
 async def _victim_catalog(session) -> str:
@@ -87,8 +90,10 @@ def _input_literal(type_: Any, values: dict[str, Any], where: str) -> str:
     parts = []
     for name, field in named.fields.items():
         required = isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
-        if name in values and values[name] is not None:
-            parts.append(f"{name}: {_literal(values[name])}")
+        value = values.get(f"{named.name}.{name}", values.get(name))  # "Input.field" first
+        if value is not None:
+            enum = isinstance(get_named_type(field.type), GraphQLEnumType)
+            parts.append(f"{name}: {value if enum else _literal(value)}")
         elif required:
             raise AssertionError(f"{where}: add a value for required input field {name!r}")
     return "{ " + ", ".join(parts) + " }"
@@ -141,7 +146,7 @@ async def test_every_targeted_field_is_refused_to_every_attacker(api, system_ses
     # The generator found the fields that matter (a sanity floor, not the full list).
     assert {"query.tenant", "query.node", "query.settings", "query.plugins", "mutation.createTenant",
             "mutation.suspendTenant", "mutation.setSetting", "mutation.grantRole",
-            "mutation.createUser", "mutation.enablePlugin"} <= names
+            "mutation.createUser", "mutation.enablePlugin", "mutation.addCalendarOverride"} <= names
     leaks = []
     for attacker, who in ATTACKERS.items():
         for name, op in ops:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from zhengwu.cli import access, audit, catalog, graphql, plugins, tenants
+from zhengwu.cli import access, audit, calendar, catalog, graphql, plugins, tenants
 from zhengwu.cli.demo import demo
 from zhengwu.cli.worker import worker
 
@@ -20,6 +20,8 @@ app.add_typer(access.roles_app, name="roles", help="Grant and revoke roles.")
 app.add_typer(audit.app, name="audit", help="The audit trail.")
 app.add_typer(catalog.app, name="catalog",
               help="Import and export the service-item catalog and implementation lists.")
+app.add_typer(calendar.app, name="calendar",
+              help="The working-day clock: holidays, the yearly notice, regional days, deadlines.")
 app.add_typer(plugins.app, name="plugins", help="Installed plugins and their enablement per tenant.")
 app.add_typer(graphql.app, name="graphql", help="The published GraphQL contract (SDL per tier).")
 app.command(help="Provision 宣城市 (3418) with users of every role; idempotent.")(demo)

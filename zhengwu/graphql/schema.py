@@ -1,7 +1,9 @@
 """Assembly of one strawberry schema per tier from the core and the installed plugins.
 
 Built once at start-up. A tier's schema holds the core's fields, the provisioning
-mutations where that tier provisions, and the fields plugins contribute for that tier
+mutations where that tier provisions, the working-day clock (queries everywhere;
+``importHolidayNotice`` on the platform, ``addCalendarOverride`` from county up), and the
+fields plugins contribute for that tier
 (only plugins that serve it). Every plugin field is wrapped so that a tenant where the
 plugin is not active gets the typed ``plugin.not_enabled`` error — a plugin cannot forget.
 Anonymous callers get a tiny public schema without introspection.
@@ -19,6 +21,7 @@ from strawberry.tools import merge_types
 
 from zhengwu import __version__
 from zhengwu.core.plugin_host import PluginError, PluginHost
+from zhengwu.graphql.calendar import CalendarNoticeMutation, CalendarOverrideMutation, CalendarQuery
 from zhengwu.graphql.catalog import (
     CatalogMutation,
     CatalogQuery,
@@ -39,6 +42,10 @@ MERGE_TIERS = frozenset({"platform", "province", "city"})
 CATALOG_TIERS = frozenset({"platform", "province"})  # tiers that own a catalog
 ADOPTING_TIERS = frozenset({"province", "city", "county", "township", "village"})
 DELEGATING_TIERS = frozenset({"platform", "province", "city", "county", "township"})
+CALENDAR_NOTICE_TIERS = frozenset({"platform"})  # the State Council's notice: national
+# Regional days (民族节日): autonomous regions, prefectures and counties — and any province,
+# city or county — set them for their area; townships and villages follow their county.
+CALENDAR_OVERRIDE_TIERS = frozenset({"platform", "province", "city", "county"})
 
 
 class RequirePlugin(FieldExtension):
@@ -81,11 +88,13 @@ _CONFIG = StrawberryConfig(relay_max_results=MAX_PAGE_SIZE, disable_field_sugges
 
 def build_schema(tier: str, host: PluginHost) -> strawberry.Schema:
     """The schema of ``tier`` with the contributions of the plugins that serve it."""
-    queries: list[type] = [CoreQuery, CatalogQuery]
+    queries: list[type] = [CoreQuery, CatalogQuery, CalendarQuery]
     mutations: list[type] = [CoreMutation]
     for tiers, part in ((PROVISIONING_TIERS, ProvisioningMutation), (MERGE_TIERS, MergeMutation),
                         (CATALOG_TIERS, CatalogMutation), (ADOPTING_TIERS, ImplementationMutation),
-                        (DELEGATING_TIERS, DelegationMutation)):
+                        (DELEGATING_TIERS, DelegationMutation),
+                        (CALENDAR_NOTICE_TIERS, CalendarNoticeMutation),
+                        (CALENDAR_OVERRIDE_TIERS, CalendarOverrideMutation)):
         if tier in tiers:
             mutations.append(part)
     extra_types: list[type] = []

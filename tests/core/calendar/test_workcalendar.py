@@ -151,3 +151,30 @@ def test_provisional_rule_for_unpublished_years() -> None:
     deadline = CAL.add_working_days(date(2027, 2, 4), 1)
     assert deadline.due == date(2027, 2, 9) and deadline.provisional
     assert deadline.provisional_years == (2027,)
+
+
+@settings(max_examples=100, deadline=None)
+@given(starts, limits, pauses)
+def test_deadline_round_trips_through_its_dict(start: date, n: int,
+                                               ps: list[tuple[date, date]]) -> None:
+    import json
+
+    from zhengwu.core.calendar.service import Deadline
+
+    deadline = CAL.add_working_days(start, n, ps)
+    stored = json.loads(json.dumps(deadline.to_dict()))  # as a case keeps it
+    assert Deadline.from_dict(stored) == deadline
+
+
+def test_deadline_from_dict_refuses_a_malformed_derivation() -> None:
+    from zhengwu.core.calendar.service import Deadline
+
+    good = CAL.add_working_days(date(2026, 9, 28), 5).to_dict()
+    older = {k: v for k, v in good.items() if k != "provisional_years"}
+    assert Deadline.from_dict(older).provisional_years == ()
+    for bad in ({**good, "due": "2026-13-01"}, {**good, "limit": "5"},
+                {k: v for k, v in good.items() if k != "skipped"},
+                {**good, "skipped": [{"day": "2026-10-01"}]}):
+        with pytest.raises(Invalid) as err:
+            Deadline.from_dict(bad)
+        assert err.value.code == "calendar.bad_derivation"

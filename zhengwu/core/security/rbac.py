@@ -86,6 +86,7 @@ CORE_PERMISSIONS: tuple[str, ...] = (
     "catalog:read", "catalog:write", "catalog:publish",
     "implementation:read", "implementation:write",
     "delegation:read", "delegation:write",
+    "calendar:write", "calendar:import",
 )
 """Every permission the core knows, as ``resource:action``. Plugins add theirs."""
 
@@ -117,10 +118,10 @@ class RoleDef:
 
 
 _ADMIN = ("tenant:*", "setting:*", "venue:*", "user:*", "grant:*", "role:*", "audit:read",
-          "plugin:*", "catalog:*", "implementation:*", "delegation:*")
+          "plugin:*", "catalog:*", "implementation:*", "delegation:*", "calendar:write")
 _COUNTY_ADMIN = ("tenant:read", "tenant:create", "tenant:update", "tenant:suspend",
                  "setting:*", "venue:*", "user:*", "grant:*", "role:*", "audit:read",
-                 "plugin:*", "catalog:read", "implementation:*", "delegation:*")
+                 "plugin:*", "catalog:read", "implementation:*", "delegation:*", "calendar:write")
 _STAFF = ("tenant:read", "setting:read", "venue:read", "catalog:read", "implementation:read",
           "delegation:read")
 
