@@ -372,3 +372,18 @@ async def test_recompute_job_runs_through_the_job_runner(world, sessionmaker, se
     assert outcome.ran and outcome.result == 1
     s.expire_all()
     assert (await s.get(Case, cid)).due_date == date(2027, 1, 11)
+
+
+async def test_concurrent_submissions_get_distinct_numbers(world, sessionmaker):
+    import asyncio
+
+    async def one(i: int) -> str:
+        async with sessionmaker() as s:
+            s.info["scope"] = "34/3418/341881"
+            with clock.freeze(MON):
+                case = await service.submit_case(s, CLERK, new_case(idempotency_key=f"k{i}"))
+                await s.commit()
+            return case.case_no
+
+    numbers = await asyncio.gather(*(one(i) for i in range(8)))
+    assert sorted(numbers) == [f"341881-2026-{n:06d}" for n in range(1, 9)]

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -188,15 +189,17 @@ async def _settings(session: AsyncSession, case_or_tenant: Case | Tenant) -> Int
 
 
 async def _next_case_no(session: AsyncSession, tenant: Tenant, year: int) -> str:
-    q = select(CaseCounter).where(CaseCounter.tenant_id == tenant.id, CaseCounter.year == year)
-    if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update()
-    counter = await session.scalar(q)
-    if counter is None:
-        counter = CaseCounter(tenant_id=tenant.id, tenant_path=tenant.path, year=year, last=0)
-        session.add(counter)
-    counter.last += 1
-    return f"{tenant.code}-{year}-{counter.last:06d}"
+    """``<division code>-<year>-<six digits>``: per tenant and year, gap-free, race-free (the
+    counter row is created idempotently, then incremented atomically by UPDATE … RETURNING)."""
+    pg = session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert if pg else sqlite.insert
+    await session.execute(insert(CaseCounter).values(
+        id=new_id(), tenant_id=tenant.id, tenant_path=tenant.path, year=year, last=0)
+        .on_conflict_do_nothing())
+    last = (await session.execute(
+        update(CaseCounter).where(CaseCounter.tenant_id == tenant.id, CaseCounter.year == year)
+        .values(last=CaseCounter.last + 1).returning(CaseCounter.last))).scalar_one()
+    return f"{tenant.code}-{year}-{last:06d}"
 
 
 class _Item:
