@@ -55,4 +55,7 @@ def serve(host: str | None = typer.Option(None, help="Default: ZHENGWU_HOST (127
 
 
 def main() -> None:
+    from zhengwu.core.pii import install_log_filter
+
+    install_log_filter()  # ID and mobile numbers are masked in every log record (worker too)
     app()
