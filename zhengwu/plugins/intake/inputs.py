@@ -112,3 +112,5 @@ class CaseFilter:
     overdue_on: date | None = None  # open cases whose due date is before this day
     handled_here: bool = False  # only cases whose handling tenant is the acting tenant
     include_parts: bool = True  # sub-cases of parallel approvals
+    applicant_id_number: str | None = None  # searched by keyed hash, never stored in plain
+    applicant_phone: str | None = None  # idem
