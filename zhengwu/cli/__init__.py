@@ -1,7 +1,8 @@
 """The operator's command line: ``zhengwu``.
 
 Each group lives in its own module (``tenants``, ``access``, ``audit``); this module wires
-them together and holds the process-level commands (migrate, serve, demo).
+them together and holds the process-level commands (migrate, serve, demo). Plugins add
+their own groups through the ``zhengwu_cli`` hook (``plugins.mount``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def serve(host: str | None = typer.Option(None, help="Default: ZHENGWU_HOST (127
     settings = get_settings()
     uvicorn.run("zhengwu.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, reload=reload, log_level="info")
+
+
+plugins.mount(app)  # each plugin's own group (hook zhengwu_cli), e.g. ``zhengwu intake import``
 
 
 def main() -> None:

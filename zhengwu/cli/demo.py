@@ -2,7 +2,8 @@
 
 The divisions come from the cut of the national table shipped with the package
 (``zhengwu/data/divisions-3418.csv``: 安徽省 and the 982 divisions of 宣城市), so a fresh
-machine needs nothing else. Running it again changes nothing (idempotent).
+machine needs nothing else. Then every plugin's demo step runs (hook ``zhengwu_cli``, e.g.
+intake's day of cases at 宁国市 and 方塘乡). Running it again changes nothing (idempotent).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ DEMO_USERS = [
     ("anhui", "安徽省管理员", "34", "province_admin", "provisions the province"),
     ("xuancheng", "宣城市管理员", "3418", "city_admin", "runs the city"),
     ("ningguo", "宁国市政务服务中心", "341881", "county_admin", "county centre: plugins, halls"),
+    ("ningguo_clerk", "宁国市综合受理窗口", "341881", "window_clerk", "county windows: accepts cases"),
+    ("ningguo_approver", "宁国市审批科", "341881", "approver", "decides county cases"),
     ("xuanzhou", "宣州区政务服务中心", "341802", "county_admin", "a sibling county"),
     ("ningguo_supervisor", "宁国市监察", "341881", "supervisor", "watches deadlines"),
     ("xuancheng_assessor", "宣城市考核", "3418", "assessor", "evaluates counties"),
@@ -47,6 +50,7 @@ DEMO_USERS = [
     ("fangtang_reviewer", "方塘乡分管领导", "341881204", "disclosure_reviewer", "reviews"),
     ("fangtang_leader", "方塘乡主要领导", "341881204", "disclosure_approver", "approves"),
     ("fangtang_agent", "方塘村代办员", "341881204200", "agent", "village agent point"),
+    ("shuangcun_agent", "双村代办员", "341881204201", "agent", "a sibling village's agent point"),
 ]
 
 
@@ -185,9 +189,13 @@ async def demo(password: str | None = typer.Option(
         await _halls(session)
         items, adopted = await _catalog(session)
         plugins = await _plugins(session)
+        steps = [(c.plugin, c.demo) for c in host.cli() if c.demo is not None]
+        lines = [f"{name}: {await step(session)}" for name, step in steps]
     console.print(f"宣城市: {added} divisions added, {made} users created; catalog: {items} items "
                   f"created, {adopted} adoptions at 宁国市 and its townships; plugins on at 宁国市: "
                   f"{', '.join(plugins) or '(none installed)'}")
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)
     table = Table(title=f"demo users (password: {password})")
     for col in ("username", "tenant", "role", "does"):
         table.add_column(col)

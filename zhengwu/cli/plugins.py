@@ -1,15 +1,62 @@
-"""``zhengwu plugins``: list installed plugins and switch them per tenant."""
+"""``zhengwu plugins``: list installed plugins and switch them per tenant; and ``mount``, which
+adds every plugin's own command group (hook ``zhengwu_cli``) to the ``zhengwu`` command line."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from zhengwu.cli._runtime import console, operator_session, run_async
+from zhengwu.cli._runtime import console, err_console, operator_session, run_async
 from zhengwu.core.security.principal import Principal
 from zhengwu.tenants import enablement
 
+if TYPE_CHECKING:
+    from zhengwu.core.plugin_host import PluginHost
+
 app = typer.Typer(no_args_is_help=True)
 OPERATOR = Principal.system("cli")
+
+
+def _command_names(root: typer.Typer) -> set[str]:
+    names = {g.name for g in root.registered_groups if g.name}
+    for c in root.registered_commands:
+        fn = c.callback
+        names.add(c.name or (fn.__name__.replace("_", "-") if fn is not None else ""))
+    return names
+
+
+def mount(root: typer.Typer, host: PluginHost | None = None) -> list[str]:
+    """Mount each plugin's command group as ``zhengwu <plugin> …``; returns the names mounted.
+
+    The plugins are found by entry point (without making that host current: commands boot the
+    platform themselves). A plugin that fails to load, or a group named like a core command,
+    is skipped with a warning on stderr: a broken plugin never takes the operator's CLI down.
+    """
+    if host is None:
+        from zhengwu.core.plugin_host import load_plugins
+
+        try:
+            host = load_plugins(make_current=False)
+        except Exception as exc:  # any plugin error: the core commands must still work
+            err_console.print(f"[yellow]warning[/yellow] plugin commands not loaded: {exc}",
+                              soft_wrap=True, highlight=False)
+            return []
+    taken = _command_names(root)
+    mounted = []
+    for contribution in host.cli():
+        if contribution.app is None:
+            continue
+        if contribution.plugin in taken:
+            err_console.print(f"[yellow]warning[/yellow] plugin {contribution.plugin}: the command "
+                              f"name is taken by the core; its commands are not mounted",
+                              soft_wrap=True, highlight=False)
+            continue
+        root.add_typer(contribution.app, name=contribution.plugin,
+                       help=contribution.help or f"Plugin {contribution.plugin}.")
+        taken.add(contribution.plugin)
+        mounted.append(contribution.plugin)
+    return mounted
 
 
 def _boot() -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from zhengwu.core.plugin_api import (
+        CliContribution,
         Event,
         GraphQLContribution,
         JobSpec,
@@ -138,6 +139,28 @@ def zhengwu_metrics() -> Sequence[MetricSpec]:  # type: ignore[empty-body]
     Returns: a sequence of ``MetricSpec``; ``compute(session, tenant_path, period)`` returns
     an awaitable ``MetricValue`` computed set-based in SQL over the subtree.
     All results are collected and concatenated; metric names must be unique.
+    """
+
+
+# --------------------------------------------------------------------------- operator ---
+
+@hookspec
+def zhengwu_cli() -> CliContribution | None:
+    """Contribute a command group to the operator CLI, and a step to ``zhengwu demo``.
+
+    Called: once when the ``zhengwu`` command line is assembled (at import of
+    ``zhengwu.cli``, before any command runs; the host is not made current then), and by
+    ``zhengwu demo`` after the core's demo data is in place.
+    Gets: nothing.
+    Returns: a ``CliContribution``, or None to add nothing. ``app`` (a ``typer.Typer``) is
+    mounted as ``zhengwu <plugin> …``; a name the core already uses is skipped with a warning.
+    ``demo`` is an async function ``demo(session) -> str`` that ``zhengwu demo`` awaits with
+    an operator-scoped session: it commits its own work, must be idempotent (a second run
+    adds nothing), and returns one line for the summary. The module defining the commands
+    must not import ``zhengwu.cli`` at module level (the CLI loads plugins while it is being
+    assembled): commands import ``zhengwu.cli._runtime`` inside their body for
+    ``operator_session``, ``console`` and the settings.
+    All results are collected; demo steps run in plugin-name order.
     """
 
 

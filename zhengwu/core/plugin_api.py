@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from zhengwu.core.security.rbac import RoleDef
 
 __all__ = [
+    "CliContribution",
     "Event",
     "GraphQLContribution",
     "JobSpec",
@@ -125,6 +126,21 @@ class MetricSpec:
     compute: MetricFunc
     unit: str = ""
     higher_is_better: bool = True
+
+
+DemoStep = Callable[[Any], Awaitable[str]]
+"""``demo(session) -> str``: a plugin's part of ``zhengwu demo`` (operator-scoped session)."""
+
+
+@dataclass(frozen=True)
+class CliContribution:
+    """A plugin's part of the operator CLI: a typer group mounted as ``zhengwu <plugin> …``
+    (``app``, with ``help`` shown in ``zhengwu --help``) and a step of ``zhengwu demo``."""
+
+    plugin: str
+    app: Any = None  # a typer.Typer (typed loosely: the core's API does not depend on typer)
+    help: str = ""
+    demo: DemoStep | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from zhengwu.core import hooks
 from zhengwu.core.db import Base
 from zhengwu.core.errors import Invalid
 from zhengwu.core.plugin_api import (
+    CliContribution,
     GraphQLContribution,
     JobSpec,
     MetricSpec,
@@ -87,6 +88,10 @@ class PluginHost:
     def routes(self) -> list[Any]:
         return [r for routes in self.pm.hook.zhengwu_routes() for r in routes]
 
+    def cli(self) -> list[CliContribution]:
+        """Command groups and demo steps of the plugins, in plugin-name order."""
+        return sorted(self.pm.hook.zhengwu_cli(), key=lambda c: c.plugin)
+
     def jobs(self) -> list[JobSpec]:
         return [j for jobs in self.pm.hook.zhengwu_jobs() for j in jobs]
 
@@ -122,8 +127,12 @@ def current_host() -> PluginHost | None:
 
 
 def load_plugins(extra: Iterable[object] = (), *, entry_points: bool = True,
-                 blocked: Sequence[str] = ()) -> PluginHost:
-    """Discover, register and check plugins. ``extra`` adds plugin objects (tests)."""
+                 blocked: Sequence[str] = (), make_current: bool = True) -> PluginHost:
+    """Discover, register and check plugins. ``extra`` adds plugin objects (tests).
+
+    ``make_current=False`` leaves ``current_host()`` alone (the CLI reads the plugins' command
+    groups while it is assembled, before a command boots the platform).
+    """
     pm = pluggy.PluginManager(hooks.PROJECT)
     pm.add_hookspecs(hooks)
     candidates: list[tuple[str | None, object]] = []
@@ -154,8 +163,9 @@ def load_plugins(extra: Iterable[object] = (), *, entry_points: bool = True,
                               f"插件 {info.name} 依赖未安装的插件：{', '.join(missing)}",
                               f"plugin {info.name!r} requires {', '.join(missing)}, not installed")
     _check_tables(host.schemas())
-    global _current
-    _current = host
+    if make_current:
+        global _current
+        _current = host
     log.info("plugins loaded: %s", ", ".join(host.names) or "(none)")
     return host
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from zhengwu.core.hooks import hookimpl
 from zhengwu.core.plugin_api import (
+    CliContribution,
     GraphQLContribution,
     JobSpec,
     MetricSpec,
@@ -67,6 +68,23 @@ def zhengwu_permissions() -> PermissionsContribution:
 @hookimpl
 def zhengwu_graphql(tier: str) -> GraphQLContribution | None:
     return None
+
+
+@hookimpl
+def zhengwu_routes() -> list[Any]:
+    from zhengwu.plugins.intake.routes import PublicCaseLookupController, install_access_log_filter
+
+    install_access_log_filter()
+    return [PublicCaseLookupController]
+
+
+@hookimpl
+def zhengwu_cli() -> CliContribution:
+    from zhengwu.plugins.intake.cli import app
+    from zhengwu.plugins.intake.demo import demo_day
+
+    return CliContribution(plugin=NAME, app=app, demo=demo_day,
+                           help="Case intake: import historical cases (受理办件).")
 
 
 @hookimpl
