@@ -67,7 +67,9 @@ def zhengwu_permissions() -> PermissionsContribution:
 
 @hookimpl
 def zhengwu_graphql(tier: str) -> GraphQLContribution | None:
-    return None
+    from zhengwu.plugins.intake.graphql import contribution
+
+    return contribution(NAME, tier)
 
 
 @hookimpl
