@@ -192,7 +192,7 @@ async def test_a_gbk_file_is_named_with_the_fix(tmp_path):
 
 
 def test_unknown_and_missing_columns_are_refused():
-    data = "case_no,tenant,basic_code,applicant_kind,applicant_nmae,submitted_on\n".encode()
+    data = b"case_no,tenant,basic_code,applicant_kind,applicant_nmae,submitted_on\n"
     with pytest.raises(Invalid) as e:
         importer.read_cases(data, "typo.csv")
     codes = {p.code for p in e.value.params["problems"]}
@@ -206,3 +206,22 @@ def test_the_sample_file_is_what_the_format_says():
     rows = _rows()
     assert len(rows) == 30
     assert {r["tenant"] for r in rows} == {"341881", "341881204", "341881204200", "341881204201"}
+
+
+async def test_two_runs_at_once_import_once(world, sessionmaker):
+    from zhengwu.core.db import ALL_SCOPE
+    from zhengwu.core.errors import Conflict
+
+    parsed, cipher = importer.read_cases(FIXTURE), current_cipher()
+    async with sessionmaker() as other:
+        other.info["scope"] = ALL_SCOPE
+        first = await importer.plan_import(world, SYSTEM, parsed, "341881", cipher=cipher)
+        second = await importer.plan_import(other, SYSTEM, parsed, "341881", cipher=cipher)
+        await other.commit()  # both checked the same empty state; the second writes later
+        assert len(first.new) == len(second.new) == 30
+        await importer.apply_import(world, SYSTEM, first, cipher=cipher)
+        with pytest.raises(Conflict) as e:
+            await importer.apply_import(other, SYSTEM, second, cipher=cipher)
+        assert e.value.code == "import.conflict"
+    assert await _count(world, Case) == 30
+    assert await _count(world, AuditEntry, AuditEntry.action == "case.import") == 1

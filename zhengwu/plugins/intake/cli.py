@@ -71,7 +71,8 @@ async def _import(path: Path, under: str, dry_run: bool) -> None:
     parsed = await asyncio.to_thread(importer.read_cases, path)
     cipher = current_cipher()
     async with _runtime.operator_session(_runtime.get_settings()) as session:
-        plan = await importer.plan_import(session, operator, parsed, under, cipher=cipher)
+        with console.status(f"checking {len(parsed.rows):,} rows / 校验中"):
+            plan = await importer.plan_import(session, operator, parsed, under, cipher=cipher)
         table = Table("cases / 办件", "count / 数量")
         for key, count in plan.counts.items():
             table.add_row(_NAMES.get(key, key), f"{count:,}")

@@ -74,6 +74,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhengwu.core import audit, clock
@@ -81,7 +82,7 @@ from zhengwu.core.calendar.service import WorkCalendar, load_calendar
 from zhengwu.core.catalog.delegation import who_handles
 from zhengwu.core.catalog.models import CatalogFee, CatalogItem, Implementation, ImplementationFee
 from zhengwu.core.db import new_id, subtree_clause
-from zhengwu.core.errors import Invalid, InvalidField, PermissionDenied
+from zhengwu.core.errors import Conflict, Invalid, InvalidField, PermissionDenied
 from zhengwu.core.pii import PiiCipher
 from zhengwu.core.security.principal import Principal, is_ancestor_or_self
 from zhengwu.core.security.rbac import Resource, can
@@ -682,11 +683,15 @@ async def apply_import(session: AsyncSession, principal: Principal, plan: CaseIm
                        cipher: PiiCipher, batch_size: int = 2_000,
                        on_progress: ProgressCallback | None = None) -> CaseImportResult:
     """Write the plan's new rows in ONE transaction (flushed per batch), with one audit entry,
-    and commit. A failure rolls everything back."""
+    and commit. A failure rolls everything back; a case number taken since the plan was made
+    (a concurrent run) is ``import.conflict``. Apply in the session that planned (the plan
+    holds its rows), with no rollback in between."""
     total = len(plan.new)
-    years = [d.year for p in plan.new for d in (p.accepted_on,) if d is not None]
-    span = range(min(years, default=2000), max(max(years, default=2000), clock.today_shanghai().year) + 2)
-    cals = _Calendars(session, span)
+    years = [d.year for p in plan.new for d in (p.accepted_on, p.decided_on) if d is not None]
+    today = clock.today_shanghai()
+    # every year a due date or a count may reach (a year left out would read as unpublished)
+    cals = _Calendars(session, range(min(years, default=today.year),
+                                     max(years, default=today.year) + 3))
     size = max(1, batch_size)
     batches = 0
     try:
@@ -706,6 +711,12 @@ async def apply_import(session: AsyncSession, principal: Principal, plan: CaseIm
                                   "imported": total, "unchanged": plan.unchanged,
                                   "counts": plan.counts})
         await session.commit()
+    except IntegrityError as exc:  # a case number taken since the check (a live case, a rerun)
+        await session.rollback()
+        raise Conflict("import.conflict",
+                       "导入期间有其他办件使用了相同的办件编号，未导入任何办件，请重新运行",
+                       "a case number was taken while importing; nothing was imported, run it "
+                       "again", field="file") from exc
     except BaseException:
         await session.rollback()
         raise
