@@ -342,3 +342,11 @@ async def test_lookup_through_redis(settings, world, sessionmaker):
     finally:
         await limiter.reset()
         await limiter.close()
+
+
+async def test_bad_requests_do_not_echo_the_check_value(client, world):
+    resp = await _get(client, COUNTY, world["person"], "002X-and-more-than-sixteen")
+    assert resp.status_code == 400 and resp.json()["code"] == "request.invalid"
+    assert "002X" not in resp.text and world["person"] not in resp.text
+    missing = await client.get(f"/public/{COUNTY}/cases/{world['person']}")
+    assert missing.status_code == 400 and missing.json()["code"] == "request.invalid"

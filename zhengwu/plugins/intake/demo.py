@@ -21,9 +21,10 @@ where                   case                                         ends the da
 双村 agent point        流动人口婚育证明 (代办)                        accepted
 ======================  ===========================================  ====================
 
-Prerequisites made here when missing: intake enabled at 宁国市, 方塘乡's 代办 delegation of
-流动人口婚育证明 to 方塘村 and 双村, and 双村's agent point. Applicants are invented, with ID
-numbers that pass GB 11643 (check characters computed) and plausible phone numbers.
+Prerequisites made here when missing: intake enabled at 宁国市, the halls and windows the
+cases use, 方塘乡's 代办 delegation of 流动人口婚育证明 to 方塘村 and 双村, and their agent points.
+Applicants are invented, with ID numbers that pass GB 11643 (check characters computed) and
+plausible phone numbers.
 
 Idempotent: every case carries an idempotency key ``demo:<name>``; a case whose key exists is
 skipped. Each case's whole script (submit … deliver) is one transaction, so a failure leaves
@@ -271,6 +272,7 @@ async def _prerequisites(session: AsyncSession) -> None:
         await enablement.enable_plugin(session, SYSTEM, COUNTY, service.PLUGIN)
     township = await session.scalar(select(Tenant).where(Tenant.code == TOWNSHIP))
     assert township is not None
+    await _halls(session, county, township)
     for village in (FANGTANG_VILLAGE, SHUANG_VILLAGE):
         tenant = await session.scalar(select(Tenant).where(Tenant.code == village))
         assert tenant is not None
@@ -286,6 +288,31 @@ async def _prerequisites(session: AsyncSession) -> None:
             await venues.create_venue(session, SYSTEM, village, venues.NewVenue(
                 "agent_point", AGENT_POINTS[village]))
     await session.commit()
+
+
+HALLS = {
+    COUNTY: ("service_centre", "宁国市政务服务中心", (
+        ("1", "综合受理窗口", "comprehensive", None),
+        ("2", "市场监管窗口", "dedicated", "宁国市市场监督管理局"),
+        ("3", "不动产登记窗口", "dedicated", "宁国市自然资源和规划局"))),
+    TOWNSHIP: ("convenience_centre", "方塘乡便民服务中心", (("1", "综合窗口", "comprehensive", None),)),
+}
+"""The halls and windows the day's cases use (the core demo makes them; made here if missing)."""
+
+
+async def _halls(session: AsyncSession, *tenants: Tenant) -> None:
+    for tenant in tenants:
+        kind, name, windows = HALLS[tenant.code]
+        venue = await session.scalar(select(Venue).where(Venue.tenant_id == tenant.id,
+                                                         Venue.kind == kind).order_by(Venue.name))
+        if venue is None:
+            venue = await venues.create_venue(session, SYSTEM, tenant.code, venues.NewVenue(kind, name))
+        numbers = set((await session.scalars(select(Window.number).where(
+            Window.tenant_id == tenant.id))).all())
+        for number, title, window_kind, department in windows:
+            if number not in numbers:
+                await venues.create_window(session, SYSTEM, venue.id, venues.NewWindow(
+                    number, title, kind=window_kind, department=department))
 
 
 async def _staff(session: AsyncSession) -> dict[str, Principal]:

@@ -68,6 +68,10 @@ async def _progress(request: Request[Any, Any, Any], state: State, code: str, ca
                                       source=_source(request))
 
 
+_BAD_REQUEST_ZH = "请求参数有误：需要办件编号（不超过60个字符）和查询码（4个字符）。"
+_BAD_REQUEST_EN = "bad request: a case number (at most 60 characters) and a check value (4 characters)"
+
+
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.rstrip("/").endswith("/cases")
 
@@ -79,13 +83,14 @@ def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         if isinstance(exc, DomainError):
             status, message = exc.status, exc.message(language(request))
         else:
-            status, message = 400, "请求参数有误：办件编号不超过60个字符，查询码为4个字符。"
+            status, message = 400, _BAD_REQUEST_ZH
         html = _render(code=request.path_params.get("code", ""), title=None, case_no="",
                        message=message, progress=None)
         return Response(html, status_code=status, media_type=MediaType.HTML,
                         headers={**PRIVATE, **retry})
-    handler = problem_handlers[DomainError if isinstance(exc, DomainError) else ValidationException]
-    response: Response[Any] = handler(request, exc)
+    if not isinstance(exc, DomainError):  # litestar's own message would echo the address
+        exc = DomainError("request.invalid", _BAD_REQUEST_ZH, _BAD_REQUEST_EN, field="check")
+    response: Response[Any] = problem_handlers[DomainError](request, exc)
     response.headers.update({**PRIVATE, **retry})
     return response
 
