@@ -98,7 +98,11 @@ def zhengwu_jobs() -> list[JobSpec]:
 
 @hookimpl
 def zhengwu_metrics() -> list[MetricSpec]:
-    return []
+    """Received, accepted, completed, the completion / on-time / on-the-spot / instant /
+    promised rates, average handling days and fees of a subtree (see ``stats``)."""
+    from zhengwu.plugins.intake.stats import metric_specs
+
+    return metric_specs(NAME)
 
 
 @hookimpl
