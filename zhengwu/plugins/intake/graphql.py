@@ -16,6 +16,7 @@ cases (see the plugin README).
 
 from __future__ import annotations
 
+import copy
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -518,6 +519,11 @@ class CaseFilter:
         default=False, description="Only cases the acting tenant handles (reviews and decides).")
     include_parts: bool = strawberry.field(
         default=True, description="Include the sub-cases of parallel approvals.")
+    applicant_id_number: str | None = strawberry.field(
+        default=None, description="The applicant's full ID number: matched by keyed hash (never "
+                                  "stored or shown in plain).")
+    applicant_phone: str | None = strawberry.field(
+        default=None, description="The applicant's full phone number: matched by keyed hash.")
 
     def to_filter(self) -> inputs.CaseFilter:
         return inputs.CaseFilter(
@@ -525,7 +531,8 @@ class CaseFilter:
             channel=self.channel.value if self.channel else None, basic_code=self.basic_code,
             case_no=self.case_no, submitted_from=self.submitted_from,
             submitted_to=self.submitted_to, overdue_on=self.overdue_on,
-            handled_here=self.handled_here, include_parts=self.include_parts)
+            handled_here=self.handled_here, include_parts=self.include_parts,
+            applicant_id_number=self.applicant_id_number, applicant_phone=self.applicant_phone)
 
 
 @strawberry.type
@@ -995,9 +1002,22 @@ class CaseMutation:
         return ChargeCaseFeePayload(case=case, errors=errors)
 
 
+def _fresh(name: str, *parts: type) -> type:
+    """A new root type holding copies of ``parts``' fields. The schema assembly decorates a
+    contribution's fields in place (the ``plugin.not_enabled`` guard); on shared classes that
+    would pile one guard per tier onto ``CaseQuery`` and leak into every other schema built
+    from them (the statistics' own tests build one from ``StatsQuery``)."""
+    fields = {f.python_name: copy.copy(f)
+              for part in parts for f in part.__strawberry_definition__.fields}  # type: ignore[attr-defined]
+    return strawberry.type(type(name, (), fields))
+
+
 def contribution(plugin: str, tier: str) -> GraphQLContribution:
-    """Intake's part of ``tier``'s schema: queries everywhere it serves, mutations where
-    cases are taken."""
-    return GraphQLContribution(plugin=plugin, query=CaseQuery,
-                               mutation=CaseMutation if tier in MUTATION_TIERS else None)
+    """Intake's part of ``tier``'s schema: the case queries and the statistics
+    (``graphql_stats``) everywhere it serves, mutations where cases are taken."""
+    from zhengwu.plugins.intake.graphql_stats import StatsQuery
+
+    return GraphQLContribution(
+        plugin=plugin, query=_fresh("IntakeQuery", CaseQuery, StatsQuery),
+        mutation=_fresh("IntakeMutation", CaseMutation) if tier in MUTATION_TIERS else None)
 

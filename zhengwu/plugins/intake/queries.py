@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from zhengwu.core.db import subtree_clause
 from zhengwu.core.errors import Invalid, NotFound, PermissionDenied
+from zhengwu.core.pii import validate_id_number, validate_phone
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.plugins.intake import service
@@ -149,6 +150,14 @@ async def list_cases(session: AsyncSession, principal: Principal, filter: CaseFi
         q = q.where(Case.handling_path == principal.acting_path)
     if not f.include_parts:
         q = q.where(Case.parent_id.is_(None))
+    if f.applicant_id_number or f.applicant_phone:  # by keyed hash: nothing is decrypted
+        cipher = service.current_cipher()
+        if f.applicant_id_number:
+            number = validate_id_number(f.applicant_id_number, field="filter.applicantIdNumber")
+            q = q.where(Case.applicant_id_hash == cipher.blind_index("id_number", number))
+        if f.applicant_phone:
+            phone = validate_phone(f.applicant_phone, field="filter.applicantPhone")
+            q = q.where(Case.phone_hash == cipher.blind_index("phone", phone))
     if after is not None:
         q = q.where(_after(order, after))
     if order == "case_no":

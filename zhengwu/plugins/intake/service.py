@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -221,22 +221,26 @@ async def _resolve_item(session: AsyncSession, tenant: Tenant, basic_code: str,
             f"{tenant.code} does not accept item {basic_code}: {answer.note_en}", field=field,
             params={"handled_by": answer.handled_by_code}))
         return None
-    decider = await session.scalar(select(Tenant).where(Tenant.code == answer.decider_code))
-    assert decider is not None
-    impl_q = select(Implementation).where(Implementation.basic_code == answer.basic_code,
-                                          Implementation.status != "retired")
-    if answer.implementation_id is not None:
-        impl_q = impl_q.where(Implementation.id == answer.implementation_id)
-    else:  # 代办: the decider's implementation (readable below it: guides are public)
-        impl_q = impl_q.where(Implementation.tenant_id == decider.id).order_by(
-            Implementation.created_at).limit(1)
-    impl = await session.scalar(impl_q)
+    # The decider, the implementation and the catalog version it adopted in one statement
+    # (who_handles read them, but hands back only their ids).
+    impl_on = and_(Implementation.basic_code == answer.basic_code, Implementation.status != "retired",
+                   Implementation.id == answer.implementation_id
+                   if answer.implementation_id is not None
+                   # 代办: the decider's implementation (readable below it: guides are public)
+                   else Implementation.tenant_id == Tenant.id)
+    found = (await session.execute(
+        select(Tenant, Implementation, CatalogItem).select_from(Tenant)
+        .outerjoin(Implementation, impl_on)
+        .outerjoin(CatalogItem, CatalogItem.id == Implementation.catalog_item_id)
+        .where(Tenant.code == answer.decider_code)
+        .order_by(Implementation.created_at).limit(1))).first()
+    assert found is not None
+    decider, impl, catalog = found
     if impl is None:
         problems.append(InvalidField(
             "case.item_not_implemented", f"{decider.name}尚未将事项 {basic_code} 纳入实施清单",
             f"{decider.code} has not adopted item {basic_code}", field=field))
         return None
-    catalog = await session.get(CatalogItem, impl.catalog_item_id)
     assert catalog is not None
     rows = (await session.execute(
         select(CatalogMaterial, ImplementationMaterial.required)
@@ -604,21 +608,21 @@ async def _accept_one(session: AsyncSession, principal: Principal, case: Case,
     # ALL art. 32: a supplement notice given late means acceptance from the day of receipt
     case.accepted_on = case.submitted_on if late_notice is not None else today
     case.tolerated_missing = [m.name for m in missing]
-    steps = (await session.execute(
-        select(CatalogStep).where(CatalogStep.item_id == (
-            select(Implementation.catalog_item_id).where(Implementation.id == case.implementation_id)
-            .scalar_subquery())).order_by(CatalogStep.seq))).scalars().all()
+    # the item's steps and its in-hall flag (for the event) in one statement
+    rows = (await session.execute(
+        select(Implementation.in_hall, CatalogStep).select_from(Implementation)
+        .outerjoin(CatalogStep, CatalogStep.item_id == Implementation.catalog_item_id)
+        .where(Implementation.id == case.implementation_id).order_by(CatalogStep.seq))).all()
+    in_hall = rows[0][0] if rows else None
     session.add_all(CaseStep(case_id=case.id, tenant_id=case.tenant_id, tenant_path=case.tenant_path,
                              seq=s.seq, name=s.name, limit_days=s.limit_days, role=s.role)
-                    for s in steps)
+                    for _, s in rows if s is not None)
     await _flush(session)
     await refresh_due(session, case, actor=principal.username, reason="受理")
     _history(session, case, principal, "accept", before, note,
              {"due_date": case.due_date.isoformat() if case.due_date else None,
               "tolerated_missing": [m.seq for m in missing],
               "accepted_on": case.accepted_on.isoformat()})
-    in_hall = await session.scalar(select(Implementation.in_hall).where(
-        Implementation.id == case.implementation_id))
     await _announce(session, case, "case_accepted", principal,
                     missing_required=[m.seq for m in missing], item_in_hall=in_hall,
                     tolerated=bool(missing))
