@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -17,6 +18,7 @@ from litestar.testing import AsyncTestClient
 import zhengwu.plugins.intake
 from tests.plugins.intake.world import PASSWORD, STAFF, build_intake_world
 from zhengwu.app import create_app
+from zhengwu.core import clock
 
 CASE_FIELDS = """id caseNo status statusName channel itemName basicCode implementationCode caseType
 departmentName dueDate dueProvisional acceptedOn decision onTime handlingDays deliveredOn
@@ -66,10 +68,13 @@ async def intake_api(settings: Any, session: Any) -> AsyncIterator[IntakeApi]:
     app = create_app(settings, plugins=[zhengwu.plugins.intake], entry_points=False)
     async with AsyncTestClient(app) as client:
         api = IntakeApi(client)
-        for username in STAFF:
-            resp = await client.post("/auth/login", json={"username": username, "password": PASSWORD})
-            assert resp.status_code == 200, resp.text
-            api.tokens[username] = resp.json()["token"]
+        # Tokens issued at the real time, whatever clock an earlier test left frozen: the tests
+        # travel back to September–October 2026, which must lie within the tokens' validity.
+        with clock.freeze(datetime.now(UTC)):
+            for username in STAFF:
+                resp = await client.post("/auth/login", json={"username": username, "password": PASSWORD})
+                assert resp.status_code == 200, resp.text
+                api.tokens[username] = resp.json()["token"]
         yield api
 
 

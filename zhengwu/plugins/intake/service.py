@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -189,16 +189,15 @@ async def _settings(session: AsyncSession, case_or_tenant: Case | Tenant) -> Int
 
 
 async def _next_case_no(session: AsyncSession, tenant: Tenant, year: int) -> str:
-    """``<division code>-<year>-<six digits>``: per tenant and year, gap-free, race-free (the
-    counter row is created idempotently, then incremented atomically by UPDATE … RETURNING)."""
+    """``<division code>-<year>-<six digits>``: per tenant and year, gap-free, race-free (one
+    upsert: the year's counter row is created at 1 or incremented atomically, RETURNING it)."""
     pg = session.get_bind().dialect.name == "postgresql"
     insert = postgresql.insert if pg else sqlite.insert
-    await session.execute(insert(CaseCounter).values(
-        id=new_id(), tenant_id=tenant.id, tenant_path=tenant.path, year=year, last=0)
-        .on_conflict_do_nothing())
-    last = (await session.execute(
-        update(CaseCounter).where(CaseCounter.tenant_id == tenant.id, CaseCounter.year == year)
-        .values(last=CaseCounter.last + 1).returning(CaseCounter.last))).scalar_one()
+    last = (await session.execute(insert(CaseCounter).values(
+        id=new_id(), tenant_id=tenant.id, tenant_path=tenant.path, year=year, last=1)
+        .on_conflict_do_update(index_elements=[CaseCounter.tenant_id, CaseCounter.year],
+                               set_={"last": CaseCounter.last + 1})
+        .returning(CaseCounter.last))).scalar_one()
     return f"{tenant.code}-{year}-{last:06d}"
 
 
