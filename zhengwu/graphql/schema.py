@@ -64,8 +64,11 @@ class RequirePlugin(FieldExtension):
 
 
 def _guarded(plugin: str, root: type) -> type:
+    """Add the plugin guard to every field of ``root`` — once: schemas are built per tier and
+    again in tests, on the same field objects, and a second guard would check twice."""
     for field in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-        field.extensions = [*field.extensions, RequirePlugin(plugin)]
+        if not any(isinstance(e, RequirePlugin) and e.plugin == plugin for e in field.extensions):
+            field.extensions = [*field.extensions, RequirePlugin(plugin)]
     return root
 
 

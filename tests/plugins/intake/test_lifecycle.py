@@ -380,10 +380,10 @@ async def test_concurrent_submissions_get_distinct_numbers(world, sessionmaker):
     async def one(i: int) -> str:
         async with sessionmaker() as s:
             s.info["scope"] = "34/3418/341881"
-            with clock.freeze(MON):
-                case = await service.submit_case(s, CLERK, new_case(idempotency_key=f"k{i}"))
-                await s.commit()
+            case = await service.submit_case(s, CLERK, new_case(idempotency_key=f"k{i}"))
+            await s.commit()
             return case.case_no
 
-    numbers = await asyncio.gather(*(one(i) for i in range(8)))
+    with clock.freeze(MON):  # once, around all tasks: per-task freezes would unwind out of order
+        numbers = await asyncio.gather(*(one(i) for i in range(8)))
     assert sorted(numbers) == [f"341881-2026-{n:06d}" for n in range(1, 9)]

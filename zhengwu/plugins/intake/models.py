@@ -56,6 +56,7 @@ class Case(Base, TenantOwned, Timestamped):
         Index("ix_intake_cases_accepted", "tenant_path", "accepted_on"),
         Index("ix_intake_cases_decided", "tenant_path", "decided_on"),
         Index("ix_intake_cases_open", "status", "due_date"),
+        Index("ix_intake_cases_page", "submitted_at", "id"),  # newest-first keyset pages
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

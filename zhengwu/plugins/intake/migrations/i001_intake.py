@@ -101,6 +101,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_intake_cases_handling_path'), 'intake_cases', ['handling_path'], unique=False)
     op.create_index(op.f('ix_intake_cases_implementation_id'), 'intake_cases', ['implementation_id'], unique=False)
     op.create_index('ix_intake_cases_open', 'intake_cases', ['status', 'due_date'], unique=False)
+    op.create_index('ix_intake_cases_page', 'intake_cases', ['submitted_at', 'id'], unique=False)
     op.create_index(op.f('ix_intake_cases_parent_id'), 'intake_cases', ['parent_id'], unique=False)
     op.create_index(op.f('ix_intake_cases_phone_hash'), 'intake_cases', ['phone_hash'], unique=False)
     op.create_index('ix_intake_cases_submitted', 'intake_cases', ['tenant_path', 'submitted_on'], unique=False)
