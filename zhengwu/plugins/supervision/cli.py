@@ -1,0 +1,101 @@
+"""``zhengwu supervision …``: the e-supervision plugin's operator commands (mounted through the
+``zhengwu_cli`` hook).
+
+* ``zhengwu supervision sweep [--json]`` — run the sweep now over every tenant where the plugin
+  is on (what the ``supervision.sweep`` job does every 10 minutes) and print what it did.
+  Running it again raises nothing twice.
+* ``zhengwu supervision notify`` — send the cards waiting to be sent now (normally the
+  ``supervision.notify`` job, deferred through the outbox).
+
+The CLI's runtime (settings, operator session, console) is imported inside the commands: the
+command line loads plugins while it is being assembled, so this module must not import
+``zhengwu.cli`` at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import typer
+from rich.table import Table
+
+from zhengwu.core import clock
+from zhengwu.core.errors import DomainError
+
+app = typer.Typer(no_args_is_help=True)
+
+_NAMES = {
+    "recomputed": "thresholds recomputed / 重算黄牌日",
+    "near_deadline": "yellow: near deadline / 临近期限",
+    "overdue": "red: overdue / 超期",
+    "step_over_limit": "yellow: step over limit / 环节超时",
+    "ticket_overdue": "red: 督办 overdue / 督办逾期",
+    "urged": "urged / 催办",
+    "raised": "cards raised / 新亮牌",
+}
+
+
+@app.command("sweep")
+def sweep_(as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """巡检: raise the yellow and red cards due now, urge the unanswered ones, queue notifications."""
+    try:
+        asyncio.run(_sweep(as_json))
+    except DomainError as exc:
+        _error(exc)
+        raise typer.Exit(1) from exc
+
+
+async def _sweep(as_json: bool) -> None:
+    from zhengwu.cli import _runtime
+    from zhengwu.platform import boot
+    from zhengwu.plugins.supervision.projection import PLUGIN
+    from zhengwu.plugins.supervision.sweep import sweep
+    from zhengwu.tenants.enablement import enabled_scope
+
+    boot()
+    async with _runtime.operator_session(_runtime.get_settings()) as session:
+        enabled = await enabled_scope(session, PLUGIN)
+        report = await sweep(session, enabled, clock.now())
+        await session.commit()
+    if as_json:
+        _runtime.console.print_json(json.dumps(report.as_dict()))
+        return
+    table = Table(f"sweep {report.today.isoformat()} / 巡检", "count / 数量")
+    for key, value in report.as_dict().items():
+        if key in _NAMES:
+            table.add_row(_NAMES[key], f"{value:,}")
+    _runtime.console.print(table)
+    if report.notify_queued:
+        _runtime.console.print("notifications queued (outbox) / 预警通知已排队", highlight=False)
+
+
+@app.command("notify")
+def notify() -> None:
+    """Send the cards waiting to be sent now (通知)."""
+    try:
+        asyncio.run(_notify())
+    except DomainError as exc:
+        _error(exc)
+        raise typer.Exit(1) from exc
+
+
+async def _notify() -> None:
+    from zhengwu.cli import _runtime
+    from zhengwu.platform import boot
+    from zhengwu.plugins.supervision.notify import notify_pending
+
+    boot()
+    async with _runtime.operator_session(_runtime.get_settings()) as session:
+        sent = await notify_pending(session, clock.now())
+        await session.commit()
+    _runtime.console.print(f"{sent} card(s) sent / 已通知", highlight=False)
+
+
+def _error(exc: DomainError) -> None:
+    from rich.markup import escape
+
+    from zhengwu.cli import _runtime
+
+    _runtime.err_console.print(escape(f"error {exc.code}: {exc.zh} / {exc.en}"), soft_wrap=True,
+                               highlight=False)

@@ -1,0 +1,146 @@
+"""Sending cards to people: the notification adapter and the job that feeds it.
+
+A card goes to the member of staff who acted on the case last (the responsible clerk or
+approver) and to the supervisors of the handling tenant and every tier above it (users holding
+the ``supervisor`` role by a grant that covers the handling tenant). ``Notifier`` is the one
+small protocol an SMS, mail or instant-message adapter implements; ``LoggingNotifier`` (the
+default) writes one log line per card. Never personal data: a card names a case number, a
+reason and usernames.
+
+``notify_pending`` sends every card waiting to be sent (raised, or urged again) in batches and
+marks them notified, with a ``notified`` entry naming the recipients in each card's history.
+It runs as the ``supervision.notify`` job, deferred through the outbox by whatever raised or
+urged a card, so a card raised in a transaction that rolls back is never sent. Delivery is at
+least once: a batch sent just before a crash is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhengwu.core.security.models import Grant, User
+from zhengwu.plugins.supervision.lifecycle import REASONS
+from zhengwu.plugins.supervision.models import Alert, AlertEntry
+from zhengwu.tenants.scope import ancestor_paths
+
+__all__ = ["LoggingNotifier", "Notification", "Notifier", "current_notifier", "notify_pending",
+           "use_notifier"]
+
+log = logging.getLogger("zhengwu.supervision.notify")
+BATCH = 500
+SUPERVISOR_ROLE = "supervisor"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One card for its recipients (usernames)."""
+
+    alert_id: uuid.UUID
+    case_no: str
+    colour: str
+    reason: str
+    title_zh: str
+    tenant_path: str
+    handling_path: str
+    due_date: date | None
+    urge_count: int
+    recipients: tuple[str, ...]
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Where notifications go (SMS gateway, mail, the government IM …)."""
+
+    async def send(self, notifications: Sequence[Notification]) -> None: ...
+
+
+class LoggingNotifier:
+    """The default adapter: one log line per card on ``zhengwu.supervision.notify``."""
+
+    async def send(self, notifications: Sequence[Notification]) -> None:
+        for n in notifications:
+            colour = "黄牌" if n.colour == "yellow" else "红牌"
+            urge = f"（第{n.urge_count}次催办）" if n.urge_count else ""
+            log.info("预警%s %s 办件 %s：%s%s → %s", urge, colour, n.case_no, n.title_zh,
+                     f"（期限 {n.due_date.isoformat()}）" if n.due_date else "",
+                     ", ".join(n.recipients) or "(无接收人)")
+
+
+_notifier: Notifier = LoggingNotifier()
+
+
+def current_notifier() -> Notifier:
+    return _notifier
+
+
+def use_notifier(notifier: Notifier) -> Notifier:
+    """Install ``notifier`` for this process; returns the previous one (tests, adapters)."""
+    global _notifier
+    previous, _notifier = _notifier, notifier
+    return previous
+
+
+async def _supervisors(session: AsyncSession, paths: set[str]) -> dict[str, list[str]]:
+    """Handling path → usernames of the supervisors whose grant covers it."""
+    chains = {p: [*ancestor_paths(p), p] for p in paths}
+    wanted = {c for chain in chains.values() for c in chain}
+    rows = (await session.execute(
+        select(User.username, Grant.tenant_path, Grant.subtree)
+        .join(User, User.id == Grant.user_id)
+        .where(Grant.role == SUPERVISOR_ROLE, Grant.tenant_path.in_(sorted(wanted)),
+               User.is_active))).all()
+    out: dict[str, list[str]] = {}
+    for path, chain in chains.items():
+        out[path] = sorted({u for u, at, subtree in rows
+                            if at == path or (subtree and at in chain)})
+    return out
+
+
+async def notify_pending(session: AsyncSession, now: datetime, *,
+                         notifier: Notifier | None = None, batch: int = BATCH) -> int:
+    """Send every card waiting to be sent; returns how many. The caller commits."""
+    notifier = notifier or _notifier
+    sent, last = 0, None
+    while True:
+        q = select(Alert).where(Alert.notify_pending).order_by(Alert.id).limit(batch)
+        if last is not None:
+            q = q.where(Alert.id > last)
+        alerts = list((await session.scalars(q)).all())
+        if not alerts:
+            break
+        supervisors = await _supervisors(session, {a.handling_path for a in alerts})
+        out = []
+        for a in alerts:
+            people = ([a.handler] if a.handler else []) + supervisors.get(a.handling_path, [])
+            recipients = tuple(dict.fromkeys(people))
+            out.append(Notification(
+                alert_id=a.id, case_no=a.case_no, colour=a.colour, reason=a.reason,
+                title_zh=REASONS[a.reason].title_zh, tenant_path=a.tenant_path,
+                handling_path=a.handling_path, due_date=a.due_date, urge_count=a.urge_count,
+                recipients=recipients))
+        await notifier.send(out)
+        ids = [a.id for a in alerts]
+        session.add_all(AlertEntry(alert_id=a.id, tenant_id=a.tenant_id, tenant_path=a.tenant_path,
+                                   at=now, actor="system", action="notified", from_status=a.status,
+                                   to_status="notified" if a.status == "raised" else a.status,
+                                   data={"recipients": list(n.recipients),
+                                         "urge_count": a.urge_count})
+                        for a, n in zip(alerts, out, strict=True))
+        for a in alerts:
+            a.notify_pending, a.notified_at = False, now
+            if a.status == "raised":
+                a.status = "notified"
+        await session.flush()
+        sent += len(alerts)
+        last = ids[-1]
+        if len(alerts) < batch:
+            break
+    return sent
