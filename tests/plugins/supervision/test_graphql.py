@@ -108,6 +108,15 @@ async def test_a_supervisor_works_through_the_cards(api, system_session):
     assert [h["action"] for h in card["history"]] == [
         "notified", "acknowledge", "explain", "supervised", "close"]
     assert [x["id"] for x in card["tickets"]] == [t["id"]]
+    with at(2026, 10, 8, 12):
+        live = await api.gql("ng_supervisor", '{ supervisionOverview(under: "341881") { asOf '
+                                              "totals { watched overdue redCards openTickets } "
+                                              "rows { tenant { code } subtree watched overdue } } }")
+    view = live["data"]["supervisionOverview"]
+    assert view["asOf"] == "2026-10-08"
+    assert view["totals"] == {"watched": 1, "overdue": 1, "redCards": 1, "openTickets": 1}
+    assert view["rows"][-1] == {"tenant": {"code": "341881204"}, "subtree": True, "watched": 1,
+                                "overdue": 1}
     tickets = await api.gql("ft_supervisor", "{ supervisionTickets(openOnly: true) { totalCount "
                                              "edges { node { id instructions } } } }")
     assert tickets["data"]["supervisionTickets"]["totalCount"] == 1
@@ -195,6 +204,7 @@ MATRIX = {
     "alerts": ("notified", "ft_supervisor"),
     "alert": ("notified", "ft_supervisor"),
     "supervisionTickets": ("ticket", "ft_supervisor"),
+    "supervisionOverview": ("notified", "ft_supervisor"),
     "acknowledgeAlert": ("notified", "ft_clerk"),
     "explainAlert": ("acknowledged", "ft_clerk"),
     "correctAlert": ("acknowledged", "ft_approver"),
@@ -277,7 +287,9 @@ def _operation(name: str, field, values: dict) -> tuple[str, dict]:
     fields = get_named_type(field.type).fields
     selection = ("{ errors { code } " + ("ticket { id } }" if "ticket" in fields else "alert { id } }")
                  if "errors" in fields
-                 else "{ edges { node { id } } }" if "edges" in fields else "{ id caseNo }")
+                 else "{ edges { node { id } } }" if "edges" in fields
+                 else "{ asOf totals { watched redCards } }" if "totals" in fields
+                 else "{ id caseNo }")
     kind = "mutation" if "errors" in fields else "query"
     return f"{kind}({', '.join(declared)}) {{ {name}({', '.join(passed)}) {selection} }}", variables
 

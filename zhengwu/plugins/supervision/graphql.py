@@ -26,6 +26,7 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
+from zhengwu.core import clock
 from zhengwu.core.errors import NotFound
 from zhengwu.core.plugin_api import GraphQLContribution
 from zhengwu.core.security.principal import Principal
@@ -34,7 +35,7 @@ from zhengwu.graphql.errors import UserError
 from zhengwu.graphql.pagination import Connection, Edge, PageInfo, encode_cursor, page_size
 from zhengwu.graphql.pagination import decode_cursor as _decode
 from zhengwu.graphql.types import Info, Tenant
-from zhengwu.plugins.supervision import queries, service
+from zhengwu.plugins.supervision import monitoring, queries, service
 from zhengwu.plugins.supervision.lifecycle import REASONS, STATES
 from zhengwu.plugins.supervision.models import Alert as AlertRow
 from zhengwu.plugins.supervision.models import AlertEntry as EntryRow
@@ -247,6 +248,36 @@ class Alert(relay.Node):
         return [SupervisionTicket.from_row(t) for t in rows]
 
 
+@strawberry.type(description="实时监控 figures of a tenant (本级) or of a child's whole subtree.")
+class SupervisionFigures:
+    tenant: Tenant
+    subtree: bool = strawberry.field(
+        description="false: the tenant's own cases (本级); true: the child's whole subtree.")
+    watched: int = strawberry.field(description="Open watched cases (accepted, not decided).")
+    paused: int = strawberry.field(description="Of them, paused (suspended or 补正).")
+    near_deadline: int = strawberry.field(description="Running and within the yellow threshold.")
+    overdue: int = strawberry.field(description="Running and past the promised due date.")
+    step_over_limit: int = strawberry.field(description="Running with a step past its limit.")
+    yellow_cards: int = strawberry.field(description="Yellow cards standing (not closed/cleared).")
+    red_cards: int = strawberry.field(description="Red cards standing.")
+    open_tickets: int = strawberry.field(description="督办 tickets open.")
+
+    @classmethod
+    def from_figures(cls, f: monitoring.Figures) -> SupervisionFigures:
+        return cls(tenant=Tenant.from_row(f.tenant), subtree=f.subtree, watched=f.watched,
+                   paused=f.paused, near_deadline=f.near_deadline, overdue=f.overdue,
+                   step_over_limit=f.step_over_limit, yellow_cards=f.yellow_cards,
+                   red_cards=f.red_cards, open_tickets=f.open_tickets)
+
+
+@strawberry.type(description="实时监控 — the live figures of a subtree, as of today.")
+class SupervisionOverview:
+    as_of: date
+    totals: SupervisionFigures
+    rows: list[SupervisionFigures] = strawberry.field(
+        description="The tenant's own figures (本级) first, then each child's subtree.")
+
+
 def _key(value: str, kind: str) -> uuid.UUID:
     """A global ID of ``kind`` (or a plain UUID) as the key; anything else is not found."""
     try:
@@ -315,6 +346,17 @@ class AlertQuery:
         ctx = info.context
         return Alert.from_row(await service.get_alert(ctx.session, ctx.principal,
                                                       _key(id, "Alert")))
+
+    @strawberry.field(description="实时监控: open, paused, near-deadline and overdue watched cases, "
+                                  "cards and 督办 tickets of a tenant in your subtree (default: the "
+                                  "acting tenant), as of today, with each child's subtree.")
+    async def supervision_overview(self, info: Info, under: str | None = None
+                                   ) -> SupervisionOverview:
+        ctx = info.context
+        o = await monitoring.overview(ctx.session, ctx.principal, under, clock.today_shanghai())
+        return SupervisionOverview(as_of=o.as_of,
+                                   totals=SupervisionFigures.from_figures(o.totals),
+                                   rows=[SupervisionFigures.from_figures(r) for r in o.rows])
 
     @strawberry.field(description="督办 tickets of the acting tenant's subtree (needs alert:read).")
     async def supervision_tickets(self, info: Info, first: int | None = None,

@@ -1,0 +1,118 @@
+"""Live monitoring (实时监控) of a subtree from supervision's projection: how many watched cases
+are open, paused, near their deadline, overdue or over a step's limit, and the cards and 督办
+tickets standing — for the tenant itself (本级) and for each of its children.
+
+Four statements whatever the size of the subtree: conditional aggregates over the watched
+cases, the live cards and the open tickets, each grouped by the child's path prefix
+(``substr(tenant_path, 1, len(child path))``), and the tenants. Figures are as of ``today``
+(Asia/Shanghai); scope and ``alert:read`` are checked once at the tenant asked about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, func, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from zhengwu.core.db import subtree_clause
+from zhengwu.core.errors import NotFound
+from zhengwu.core.security.principal import Principal
+from zhengwu.plugins.supervision.models import Alert, SupervisionTicket, WatchedCase
+from zhengwu.plugins.supervision.service import require
+from zhengwu.tenants.models import Tenant
+from zhengwu.tenants.scope import access_tenant
+
+__all__ = ["Figures", "Overview", "overview"]
+
+_CHILD_CODE_LENGTH = {"province": 4, "city": 6, "county": 9, "township": 12}
+_FIGURES = ("watched", "paused", "near_deadline", "overdue", "step_over_limit", "yellow_cards",
+            "red_cards", "open_tickets")
+
+
+@dataclass
+class Figures:
+    """One tenant's (or subtree's) figures as of a day."""
+
+    tenant: Tenant
+    subtree: bool  # False: the tenant's own cases (本级); True: the child's whole subtree
+    watched: int = 0
+    paused: int = 0
+    near_deadline: int = 0
+    overdue: int = 0
+    step_over_limit: int = 0
+    yellow_cards: int = 0
+    red_cards: int = 0
+    open_tickets: int = 0
+
+
+@dataclass
+class Overview:
+    tenant: Tenant
+    as_of: date
+    totals: Figures
+    rows: list[Figures] = field(default_factory=list)  # 本级 first, then each child
+
+
+def _count(cond: Any) -> Any:
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).cast(Integer)
+
+
+async def overview(session: AsyncSession, principal: Principal, under: str | None,
+                   today: date) -> Overview:
+    """The monitoring figures of ``under`` (default: the acting tenant) and of its children."""
+    if principal.is_anonymous:
+        raise NotFound("tenant", under)
+    tenant = await access_tenant(session, principal, under or principal.acting_code)
+    if not principal.sees(tenant.path):
+        raise NotFound("tenant", under)
+    require(principal, "read", tenant.path)
+    width = _CHILD_CODE_LENGTH.get(tenant.tier)
+    n = literal_column(str(len(tenant.path) + 1 + width if width else len(tenant.path)))
+
+    c = WatchedCase
+    prefix = func.substr(c.tenant_path, 1, n).label("prefix")
+    running = and_(c.watching, ~c.paused)
+    cases = (await session.execute(
+        select(prefix, func.count().label("watched"), _count(c.paused).label("paused"),
+               _count(and_(running, c.yellow_on <= today, c.due_date >= today))
+               .label("near_deadline"),
+               _count(and_(running, c.due_date < today)).label("overdue"),
+               _count(and_(running, c.step_due < today)).label("step_over_limit"))
+        .where(subtree_clause(c.tenant_path, tenant.path), c.watching)
+        .group_by(prefix))).mappings().all()
+    a_prefix = func.substr(Alert.tenant_path, 1, n).label("prefix")
+    cards = (await session.execute(
+        select(a_prefix, _count(Alert.colour == "yellow").label("yellow_cards"),
+               _count(Alert.colour == "red").label("red_cards"))
+        .where(subtree_clause(Alert.tenant_path, tenant.path),
+               Alert.status.not_in(("closed", "cleared")))
+        .group_by(a_prefix))).mappings().all()
+    t = SupervisionTicket
+    t_prefix = func.substr(t.tenant_path, 1, n).label("prefix")
+    tickets = (await session.execute(
+        select(t_prefix, func.count().label("open_tickets"))
+        .where(subtree_clause(t.tenant_path, tenant.path), t.status == "open")
+        .group_by(t_prefix))).mappings().all()
+    children = (await session.scalars(
+        select(Tenant).where(or_(Tenant.id == tenant.id,
+                                 and_(Tenant.parent_id == tenant.id, Tenant.status != "merged")))
+        .order_by(Tenant.depth, Tenant.path))).all()
+    rows = {r.path: Figures(r, subtree=r.id != tenant.id) for r in children}
+    for found in (cases, cards, tickets):
+        for m in found:
+            row = rows.get(m["prefix"])
+            if row is None:
+                continue  # a merged child's leftovers are counted in the totals only
+            for key in _FIGURES:
+                if key in m:
+                    setattr(row, key, int(m[key]))
+    totals = Figures(tenant, subtree=True)
+    for found in (cases, cards, tickets):
+        for m in found:
+            for key in _FIGURES:
+                if key in m:
+                    setattr(totals, key, getattr(totals, key) + int(m[key]))
+    return Overview(tenant=tenant, as_of=today, totals=totals, rows=list(rows.values()))
