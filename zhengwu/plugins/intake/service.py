@@ -159,7 +159,10 @@ def _payload(case: Case, **extra: Any) -> dict[str, Any]:
             "basic_code": case.basic_code, "channel": case.channel,
             "handling_path": case.handling_path, "case_type": case.case_type,
             "parent_id": str(case.parent_id) if case.parent_id else None,
-            "due_date": case.due_date.isoformat() if case.due_date else None, **extra}
+            "due_date": case.due_date.isoformat() if case.due_date else None,
+            "submitted_on": case.submitted_on.isoformat(),
+            "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
+            "window_id": str(case.window_id) if case.window_id else None, **extra}
 
 
 async def _announce(session: AsyncSession, case: Case, name: str, principal: Principal,
