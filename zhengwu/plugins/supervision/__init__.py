@@ -23,6 +23,7 @@ from zhengwu.core.plugin_api import (
     SchemaContribution,
 )
 from zhengwu.plugins.supervision import models
+from zhengwu.plugins.supervision.ratings import EVENTS as RATING_EVENTS
 from zhengwu.plugins.supervision.service import EVENTS
 from zhengwu.plugins.supervision.settings import SupervisionSettings
 
@@ -50,13 +51,13 @@ LISTENS = ("intake.case_submitted", "intake.supplement_requested", "intake.suppl
            "intake.step_finished", "intake.case_suspended", "intake.case_resumed",
            "intake.case_extended", "intake.case_decided", "intake.case_delivered",
            "intake.case_withdrawn", "intake.fee_charged", "intake.deadline_changed",
-           "calendar.changed", "tenant.merged")
+           "calendar.changed", "tenant.merged", "hardware.rating_received")
 
 
 @hookimpl
 def zhengwu_plugin_info() -> PluginInfo:
     return PluginInfo(name=NAME, version="0.1.0", title_zh="电子监察", title_en="E-supervision",
-                      tiers=TIERS, settings=SupervisionSettings, announces=EVENTS,
+                      tiers=TIERS, settings=SupervisionSettings, announces=EVENTS + RATING_EVENTS,
                       listens=LISTENS)
 
 
@@ -118,4 +119,8 @@ def zhengwu_event(event: Any, session: Any) -> Any:
         from zhengwu.plugins.supervision.projection import on_tenant_merged
 
         return on_tenant_merged(event, session)
+    if event.name == "hardware.rating_received":
+        from zhengwu.plugins.supervision.ratings import on_pad_rating
+
+        return on_pad_rating(event, session)
     return None

@@ -8,7 +8,11 @@ over the subtree and the period (the caller's session has the operator's scope).
 * ``supervision.overdue_rate`` — share of the cases accepted in the period that went past their
   promised deadline (an ``overdue`` card: still open after the due date, or decided late);
 * ``supervision.alert_closure_rate`` — share of the cards raised in the period that a
-  supervisor has closed (办结).
+  supervisor has closed (办结);
+* ``supervision.satisfaction_rate`` — share of the ratings given in the period at level 4 or 5
+  (ratings excluded on appeal left out of both counts);
+* ``supervision.rectification_rate`` — share of the period's bad ratings (levels 1–2, excluded
+  ones left out) whose rectification closed (回访 done).
 
 Lower is better for counts and colour rates; higher for the closure rate.
 """
@@ -74,6 +78,15 @@ async def _closure_rate(session: AsyncSession, tenant_path: str, period: Period)
     return _rate(int(num or 0), int(den or 0))
 
 
+def _ratings(num: str, den: str) -> Compute:
+    async def compute(session: AsyncSession, tenant_path: str, period: Period) -> MetricValue:
+        from zhengwu.plugins.supervision.ratings import rating_counts
+
+        n = await rating_counts(session, tenant_path, period.start, period.end)
+        return _rate(n[num], n[den])
+    return compute
+
+
 _METRICS: tuple[tuple[str, str, str, Compute, bool], ...] = (
     ("yellow_cards", "黄牌数", "张", _cards("yellow"), False),
     ("red_cards", "红牌数", "张", _cards("red"), False),
@@ -82,6 +95,10 @@ _METRICS: tuple[tuple[str, str, str, Compute, bool], ...] = (
     ("overdue_rate", "超期率（受理件中超过承诺期限的比例）", "ratio", _case_rate(reason="overdue"),
      False),
     ("alert_closure_rate", "预警办结率", "ratio", _closure_rate, True),
+    ("satisfaction_rate", "满意率（评价 4–5 级的比例，申诉成立的除外）", "ratio",
+     _ratings("satisfied", "rated"), True),
+    ("rectification_rate", "差评整改率（整改办结的差评比例）", "ratio",
+     _ratings("rectified", "bad"), True),
 )
 
 

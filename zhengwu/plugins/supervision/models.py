@@ -31,7 +31,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from zhengwu.core.db import Base, PathString, TenantOwned, Timestamped, new_id
 
-__all__ = ["TABLES", "Alert", "AlertEntry", "SupervisionTicket", "WatchedCase"]
+__all__ = ["TABLES", "Alert", "AlertEntry", "Rating", "RatingStep", "SupervisionTicket",
+           "WatchedCase"]
 
 _WATCHING = text("watching")
 _LIVE = text("cleared_at IS NULL")
@@ -173,5 +174,62 @@ class SupervisionTicket(Base, TenantOwned, Timestamped):
     closed_by: Mapped[str | None] = mapped_column(String(100))
 
 
+class Rating(Base, TenantOwned, Timestamped):
+    """好差评: one rating of a case on one channel (``pad`` window rating pad, ``online``,
+    ``sms``). ``round`` counts the ratings of the same case and channel: a later one (the
+    follow-up rating) is allowed only after the previous bad rating's rectification closed.
+    A bad rating (level 1–2) carries its rectification (核实 → 整改 → 反馈 → 回访) and, when
+    the handling unit appeals it as malicious, the appeal and the supervisor's decision."""
+
+    __tablename__ = "supervision_ratings"
+    __table_args__ = (
+        Index("uq_supervision_ratings_round", "case_id", "channel", "round", unique=True),
+        Index("ix_supervision_ratings_rated", "tenant_path", "rated_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID]
+    case_no: Mapped[str] = mapped_column(String(40))
+    handling_path: Mapped[str] = mapped_column(PathString)
+    channel: Mapped[str] = mapped_column(String(16))
+    round: Mapped[int] = mapped_column(default=1)
+    level: Mapped[int]
+    bad: Mapped[bool] = mapped_column(default=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_by: Mapped[str] = mapped_column(String(100))
+    rated_at: Mapped[datetime]
+    rated_on: Mapped[date]
+    rectification: Mapped[str | None] = mapped_column(String(16))
+    """None (a good rating) | verify | rectify | feedback | callback (the step due next) |
+    closed | void (the rating was excluded on appeal)."""
+    contact_due: Mapped[date | None]
+    close_due: Mapped[date | None]
+    contacted_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    appeal: Mapped[str | None] = mapped_column(String(16))
+    """None | pending | upheld | rejected."""
+    appeal_reason: Mapped[str | None] = mapped_column(Text)
+    appealed_by: Mapped[str | None] = mapped_column(String(100))
+    appealed_at: Mapped[datetime | None]
+    appeal_decided_by: Mapped[str | None] = mapped_column(String(100))
+    appeal_decided_at: Mapped[datetime | None]
+    appeal_note: Mapped[str | None] = mapped_column(Text)
+    excluded: Mapped[bool] = mapped_column(default=False)
+    """Removed from the rates (a malicious rating, appeal upheld)."""
+
+
+class RatingStep(Base, TenantOwned):
+    """One recorded step of a bad rating's rectification or appeal (actor and time)."""
+
+    __tablename__ = "supervision_rating_steps"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    rating_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 TABLES = ("supervision_cases", "supervision_alerts", "supervision_alert_actions",
-          "supervision_tickets")
+          "supervision_tickets", "supervision_ratings", "supervision_rating_steps")

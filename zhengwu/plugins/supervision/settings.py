@@ -35,3 +35,7 @@ class SupervisionSettings(BaseModel):
     supervision_days: int = Field(
         5, ge=1, le=60, description="督办单的默认办理期限（工作日）")
 
+    rating_contact_days: int = Field(
+        1, ge=1, le=30, description="差评整改：首次联系（核实）期限（工作日，自评价之日起）")
+    rating_close_days: int = Field(
+        15, ge=1, le=60, description="差评整改：办结（回访完成）期限（工作日，自评价之日起）")
