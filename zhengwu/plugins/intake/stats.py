@@ -71,6 +71,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -84,6 +85,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -192,21 +194,27 @@ class CaseStatistics:
 
 # ------------------------------------------------------------------------- the statement
 
-def _bounds(start: date, end: date) -> tuple[ColumnElement[date], ColumnElement[date]]:
-    """The period's two bound parameters, shared by every condition of a statement (two
-    parameters instead of forty)."""
-    return bindparam("period_start", start, type_=Date), bindparam("period_end", end, type_=Date)
+_START = bindparam("period_start", type_=Date)
+_END = bindparam("period_end", type_=Date)
+"""The period's bounds: two parameters shared by every condition (not forty), given at execution
+(``_period``), so the aggregates are built once per process."""
 
 
-def _aggregates(start: ColumnElement[date], end: ColumnElement[date]) -> list[ColumnElement[Any]]:
+def _period(start: date, end: date) -> dict[str, date]:
+    return {"period_start": start, "period_end": end}
+
+
+@cache
+def _aggregates() -> tuple[ColumnElement[Any], ...]:
     """The conditional aggregates of every figure, labelled with the dataclass's names.
 
     In a ``FILTER`` the cheap and selective test comes first (channel, case type): PostgreSQL
-    evaluates an ``AND`` left to right, so most rows skip the date comparisons (measured on
-    a province's million cases: ~10% of the statement). A ``GROUP BY channel, case_type``
-    instead was tried: under row-level security the planner underestimates the rows, sorts
-    them (on disk) instead of hashing, and is slower.
+    evaluates an ``AND`` left to right, so most rows skip the date comparisons (bench P6: 1.56×
+    → 1.48× a three-figure baseline). A ``GROUP BY channel, case_type`` instead was tried:
+    under row-level security the planner underestimates the rows, sorts them (on disk)
+    instead of hashing, and is slower.
     """
+    start, end = _START, _END
     received = Case.submitted_on.between(start, end)
     accepted = Case.accepted_on.between(start, end)
     decided = Case.decided_on.between(start, end)
@@ -229,20 +237,19 @@ def _aggregates(start: ColumnElement[date], end: ColumnElement[date]) -> list[Co
     ]
     cols += [count().filter(and_(Case.channel == ch, received)).label(f"channel_{ch}")
              for ch in CHANNELS]
-    return cols
+    return tuple(cols)
 
 
-def _counted(path: str, start: ColumnElement[date], end: ColumnElement[date]
-             ) -> list[ColumnElement[bool]]:
+def _counted(path: str) -> list[ColumnElement[bool]]:
     """WHERE of the statement: the subtree, no parallel parent, touched by the period."""
+    start, end = _START, _END
     return [subtree_clause(Case.tenant_path, path), Case.is_parallel == false(),
             or_(Case.submitted_on.between(start, end), Case.accepted_on.between(start, end),
                 Case.not_accepted_on.between(start, end), Case.decided_on.between(start, end))]
 
 
-def _fees_where(path: str, start: ColumnElement[date], end: ColumnElement[date]
-                ) -> list[ColumnElement[bool]]:
-    return [subtree_clause(CaseFee.tenant_path, path), CaseFee.charged_on.between(start, end)]
+def _fees_where(path: str) -> list[ColumnElement[bool]]:
+    return [subtree_clause(CaseFee.tenant_path, path), CaseFee.charged_on.between(_START, _END)]
 
 
 _COUNT_FIELDS = ("received", "accepted", "not_accepted", "completed", "accepted_completed",
@@ -265,14 +272,25 @@ def _scope(path: str) -> str:
     return ALL_SCOPE if path in (PLATFORM_CODE, ALL_SCOPE) else path
 
 
-def figures_statement(path: str, period: Period) -> Select[Any]:
+async def _custom_plan(session: AsyncSession) -> None:
+    """PostgreSQL: plan the statistics for their actual parameters, every time.
+
+    asyncpg prepares every statement; from its sixth execution PostgreSQL may switch a
+    prepared statement to a *generic* plan, blind to the subtree and the period. For these
+    statements that plan is measured 2× (``subtree_figures``) to 4.5× (``statistics_by_tenant``)
+    slower on a province (bench P6). ``SET LOCAL`` ends with the transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def figures_statement(path: str) -> Select[Any]:
     """The one statement of ``subtree_figures``: every aggregate over the counted cases, the
-    fees a scalar subquery (exposed for ``bench/p6_stats.py``'s plan)."""
-    start, end = _bounds(period.start, period.end)
+    fees a scalar subquery; execute it with ``_period(start, end)`` (exposed for
+    ``bench/p6_stats.py``'s plan)."""
     fees = (select(func.coalesce(func.sum(CaseFee.amount_cents), 0))
-            .where(*_fees_where(path, start, end)).scalar_subquery().label("fees_cents"))
-    return (select(*_aggregates(start, end), fees).select_from(Case)
-            .where(*_counted(path, start, end)))
+            .where(*_fees_where(path)).scalar_subquery().label("fees_cents"))
+    return select(*_aggregates(), fees).select_from(Case).where(*_counted(path))
 
 
 async def subtree_figures(session: AsyncSession, path: str, period: Period, *,
@@ -283,7 +301,9 @@ async def subtree_figures(session: AsyncSession, path: str, period: Period, *,
     metrics hook (operator scope, a tenant path, no principal).
     """
     path = _scope(path)
-    row = (await session.execute(figures_statement(path, period))).mappings().one()
+    await _custom_plan(session)
+    row = (await session.execute(figures_statement(path), _period(period.start, period.end))
+           ).mappings().one()
     if not code:
         code = PLATFORM_CODE if path == ALL_SCOPE else path.rsplit("/", 1)[-1]
     return _from_row(row, code, name, period)
@@ -355,12 +375,11 @@ async def statistics_by_tenant(session: AsyncSession, principal: Principal,
     n: ColumnElement[Any] = literal_column(
         str(width if path == ALL_SCOPE else len(tenant.path) + 1 + width))
     case_prefix = func.substr(Case.tenant_path, 1, n).label("prefix")
-    start, end = _bounds(period.start, period.end)
-    cases = (select(case_prefix, *_aggregates(start, end)).where(*_counted(path, start, end))
+    cases = (select(case_prefix, *_aggregates()).where(*_counted(path))
              .group_by(case_prefix).subquery("cases"))
     fee_prefix = func.substr(CaseFee.tenant_path, 1, n).label("prefix")
     fees = (select(fee_prefix, func.sum(CaseFee.amount_cents).label("fees_cents"))
-            .where(*_fees_where(path, start, end)).group_by(fee_prefix).subquery("fees"))
+            .where(*_fees_where(path)).group_by(fee_prefix).subquery("fees"))
     stmt = (select(Tenant.id.label("tenant_id"), Tenant.code.label("tenant_code"),
                    Tenant.name.label("tenant_name"), cases, fees.c.fees_cents)
             .outerjoin(cases, cases.c.prefix == Tenant.path)
@@ -368,7 +387,8 @@ async def statistics_by_tenant(session: AsyncSession, principal: Principal,
             .where(or_(Tenant.id == tenant.id,
                        and_(Tenant.parent_id == tenant.id, Tenant.status != "merged")))
             .order_by(Tenant.depth, Tenant.path))
-    rows = (await session.execute(stmt)).mappings().all()
+    await _custom_plan(session)
+    rows = (await session.execute(stmt, _period(period.start, period.end))).mappings().all()
     return [_from_row(r, r["tenant_code"], r["tenant_name"], period,
                       subtree=r["tenant_id"] != tenant.id) for r in rows]
 
@@ -437,7 +457,7 @@ async def daily_fee_totals(session: AsyncSession, principal: Principal, tenant_c
     path = _scope(tenant.path)
     grouped = (select(CaseFee.charged_on, CaseFee.tenant_path, CaseFee.venue_id, CaseFee.window_id,
                       func.count().label("fees"), func.sum(CaseFee.amount_cents).label("amount"))
-               .where(*_fees_where(path, *_bounds(day_from, day_to)))
+               .where(*_fees_where(path))
                .group_by(CaseFee.charged_on, CaseFee.tenant_path, CaseFee.venue_id,
                          CaseFee.window_id).subquery("grouped"))
     stmt = (select(grouped, Venue.name.label("venue_name"), Window.number.label("window_number"),
@@ -448,7 +468,8 @@ async def daily_fee_totals(session: AsyncSession, principal: Principal, tenant_c
         day=r["charged_on"], tenant_code=r["tenant_path"].rsplit("/", 1)[-1],
         venue_id=r["venue_id"], venue_name=r["venue_name"], window_id=r["window_id"],
         window_number=r["window_number"], window_name=r["window_name"], fees=int(r["fees"]),
-        amount_cents=int(r["amount"] or 0)) for r in (await session.execute(stmt)).mappings()),
+        amount_cents=int(r["amount"] or 0))
+        for r in (await session.execute(stmt, _period(day_from, day_to))).mappings()),
         key=lambda w: (w.day, w.tenant_code, w.venue_name or "", w.window_number or ""))
     venues: dict[tuple[date, str, uuid.UUID | None], VenueFeeTotal] = {}
     days: dict[date, DayFeeTotal] = {}
