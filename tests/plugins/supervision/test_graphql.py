@@ -15,8 +15,14 @@ from tests.plugins.supervision.api import ALERT_FIELDS, supervision_api
 from tests.plugins.supervision.world import MON, at, principal
 from zhengwu.core import clock
 from zhengwu.plugins.intake import service as intake
-from zhengwu.plugins.supervision import service
-from zhengwu.plugins.supervision.models import Alert, AlertEntry, SupervisionTicket
+from zhengwu.plugins.supervision import ratings, service
+from zhengwu.plugins.supervision.models import (
+    Alert,
+    AlertEntry,
+    Rating,
+    RatingStep,
+    SupervisionTicket,
+)
 from zhengwu.plugins.supervision.notify import notify_pending
 from zhengwu.plugins.supervision.sweep import sweep
 from zhengwu.tenants import enablement
@@ -211,21 +217,32 @@ MATRIX = {
     "closeAlert": ("explained", "ng_supervisor"),
     "superviseCase": ("notified", "xc_supervisor"),
     "closeSupervisionTicket": ("ticket", "ft_supervisor"),
+    "ratings": ("rated", "ft_supervisor"),
+    "rateCase": ("rated", "ft_clerk"),  # on SMS (the victim's rating is on the pad)
+    "recordRectificationStep": ("rated", "ft_clerk"),
+    "appealRating": ("rated", "ft_approver"),
+    "decideRatingAppeal": ("appealed", "ft_supervisor"),
 }
 ATTACKERS = ("gk_supervisor", "xz_supervisor", "el_supervisor", None, "ng_assessor", "ft_agent")
 """Sibling township, sibling county, another province (supervision on there too), anonymous,
 the county's assessor (metrics only) and 方塘村's agent (village tier: no supervision fields).
 Staff (``ft_clerk``) attack the supervisors' fields too."""
-SUPERVISORS_ONLY = {"closeAlert", "superviseCase", "closeSupervisionTicket"}
+SUPERVISORS_ONLY = {"closeAlert", "superviseCase", "closeSupervisionTicket", "decideRatingAppeal"}
 
 
-async def _victim(s, state: str) -> tuple[str, str | None, str]:
-    """A fresh overdue card of 方塘乡 in ``state``: (alert global id, ticket global id, case no)."""
+async def _victim(s, state: str) -> tuple[str, str | None, str, str | None]:
+    """A fresh overdue card of 方塘乡 in ``state``: (alert global id, ticket global id, case no,
+    rating global id — a bad pad rating of the case for ``rated``, appealed for ``appealed``)."""
     cid = (await _township_cards(s))[0]
     card = await s.scalar(select(Alert).where(Alert.case_id == cid, Alert.reason == "overdue"))
     aid, case_no = card.id, card.case_no
-    ticket = None
+    ticket = rating = None
     with at(2026, 10, 8, 11):
+        if state in ("rated", "appealed"):
+            r = await ratings.rate_case(s, principal("ft_clerk"), case_no, 1, "pad")
+            if state == "appealed":
+                await ratings.appeal_rating(s, principal("ft_clerk"), r.id, "恶意差评")
+            rating = relay.to_base64("Rating", str(r.id))
         if state in ("acknowledged", "explained"):
             await service.acknowledge_alert(s, principal("ft_clerk"), aid)
         if state == "explained":
@@ -235,11 +252,13 @@ async def _victim(s, state: str) -> tuple[str, str | None, str]:
                                              instructions="督办")
             ticket = relay.to_base64("SupervisionTicket", str(t.id))
         await s.commit()
-    return relay.to_base64("Alert", str(aid)), ticket, case_no
+    return relay.to_base64("Alert", str(aid)), ticket, case_no, rating
 
 
-def _values(alert: str, ticket: str | None, case_no: str) -> dict:
+def _values(alert: str, ticket: str | None, case_no: str, rating: str | None) -> dict:
     return {"id": alert, "alertId": alert, "ticketId": ticket, "caseNo": case_no,
+            "ratingId": rating, "level": 2, "channel": "SMS", "step": "VERIFY",
+            "reason": "恶意差评", "upheld": True,
             "filter": {"under": TOWNSHIP}, "under": TOWNSHIP, "explanation": "说明",
             "correction": "已纠正", "instructions": "督办", "result": "已办结", "note": "备注"}
 
@@ -285,7 +304,9 @@ def _operation(name: str, field, values: dict) -> tuple[str, dict]:
         passed.append(f"{aname}: ${aname}")
         variables[aname] = value
     fields = get_named_type(field.type).fields
-    selection = ("{ errors { code } " + ("ticket { id } }" if "ticket" in fields else "alert { id } }")
+    selection = ("{ errors { code } " + ("ticket { id } }" if "ticket" in fields
+                                         else "rating { id } }" if "rating" in fields
+                                         else "alert { id } }")
                  if "errors" in fields
                  else "{ edges { node { id } } }" if "edges" in fields
                  else "{ asOf totals { watched redCards } }" if "totals" in fields
@@ -299,7 +320,8 @@ def _refused(result: dict, name: str) -> bool:
         return (result.get("data") or {}).get(name) is None
     payload = (result.get("data") or {}).get(name)
     return (isinstance(payload, dict) and bool(payload.get("errors"))
-            and payload.get("alert") is None and payload.get("ticket") is None)
+            and payload.get("alert") is None and payload.get("ticket") is None
+            and payload.get("rating") is None)
 
 
 async def _snapshot(s) -> tuple:
@@ -308,7 +330,10 @@ async def _snapshot(s) -> tuple:
     tickets = (await s.execute(select(SupervisionTicket.id, SupervisionTicket.status)
                                .order_by(SupervisionTicket.id))).all()
     entries = await s.scalar(select(func.count()).select_from(AlertEntry))
-    return tuple(alerts), tuple(tickets), entries
+    rated = (await s.execute(select(Rating.id, Rating.rectification, Rating.appeal)
+                             .order_by(Rating.id))).all()
+    steps = await s.scalar(select(func.count()).select_from(RatingStep))
+    return tuple(alerts), tuple(tickets), entries, tuple(rated), steps
 
 
 async def test_isolation_matrix_for_every_supervision_field(api, system_session):
@@ -320,8 +345,8 @@ async def test_isolation_matrix_for_every_supervision_field(api, system_session)
     leaks, changed, failed = [], [], []
     for name, field in fields.items():
         state, owner = MATRIX[name]
-        alert, ticket, case_no = await _victim(s, state)
-        query, variables = _operation(name, field, _values(alert, ticket, case_no))
+        alert, ticket, case_no, rating = await _victim(s, state)
+        query, variables = _operation(name, field, _values(alert, ticket, case_no, rating))
         before = await _snapshot(s)
         attackers = ATTACKERS + (("ft_clerk",) if name in SUPERVISORS_ONLY else ())
         for who in attackers:

@@ -208,3 +208,51 @@ async def test_the_rating_pad_event(world):
     got = (await s.execute(select(Rating.level, Rating.channel, Rating.rated_by)
                            .where(Rating.case_id == cid))).all()
     assert got == [(3, "pad", "pad-0001")]
+
+
+# ------------------------------------------------------------------ GraphQL
+
+@pytest.fixture
+async def api(settings, system_session):
+    from tests.plugins.supervision.api import supervision_api
+
+    async for api in supervision_api(settings, system_session):
+        yield api
+
+
+RATE = """mutation($input: RateCaseInput!) { rateCase(input: $input) {
+  rating { id level channel bad rectification contactDue closeDue }
+  errors { field code } } }"""
+STEP = """mutation($input: RecordRectificationStepInput!) { recordRectificationStep(input: $input) {
+  rating { rectification steps { step actor } } errors { code } } }"""
+LIST = """query($bad: Boolean!) { ratings(badOnly: $bad) { totalCount
+  edges { node { caseNo level levelName steps { step actor } } } } }"""
+
+
+async def test_ratings_over_graphql(api, system_session):
+    s = system_session
+    [(_, no)] = await _cases(s)
+    with at(2026, 9, 30):
+        got = await api.gql("ng_clerk", RATE, {"input": {"caseNo": no, "level": 1,
+                                                          "channel": "PAD", "comment": "态度差"}})
+        rating = got["data"]["rateCase"]["rating"]
+        assert got["data"]["rateCase"]["errors"] == []
+        assert (rating["bad"], rating["channel"], rating["rectification"], rating["contactDue"],
+                rating["closeDue"]) == (True, "PAD", "verify", "2026-10-08", "2026-10-27")
+        again = await api.gql("ng_clerk", RATE, {"input": {"caseNo": no, "level": 5,
+                                                           "channel": "PAD"}})
+        assert again["data"]["rateCase"] == {"rating": None, "errors": [
+            {"field": "channel", "code": "rating.duplicate"}]}
+        bad = await api.gql("ng_clerk", RATE, {"input": {"caseNo": no, "level": 7,
+                                                         "channel": "SMS"}})
+        assert bad["data"]["rateCase"]["errors"][0]["code"] == "rating.level"
+        step = await api.gql("ng_clerk", STEP, {"input": {"ratingId": rating["id"],
+                                                          "step": "VERIFY", "note": "已联系"}})
+        assert step["data"]["recordRectificationStep"] == {"rating": {
+            "rectification": "rectify", "steps": [{"step": "verify", "actor": "ng_clerk"}]},
+            "errors": []}
+        page = await api.gql("ng_supervisor", LIST, {"bad": True})
+        assert page["data"]["ratings"]["totalCount"] == 1
+        assert page["data"]["ratings"]["edges"][0]["node"]["levelName"] == "非常不满意"
+        sibling = await api.gql("xz_supervisor", LIST, {"bad": False})
+        assert sibling["data"]["ratings"]["totalCount"] == 0

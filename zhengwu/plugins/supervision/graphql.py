@@ -36,6 +36,7 @@ from zhengwu.graphql.pagination import Connection, Edge, PageInfo, encode_cursor
 from zhengwu.graphql.pagination import decode_cursor as _decode
 from zhengwu.graphql.types import Info, Tenant
 from zhengwu.plugins.supervision import monitoring, queries, service
+from zhengwu.plugins.supervision.graphql_ratings import RatingMutation, RatingQuery
 from zhengwu.plugins.supervision.lifecycle import REASONS, STATES
 from zhengwu.plugins.supervision.models import Alert as AlertRow
 from zhengwu.plugins.supervision.models import AlertEntry as EntryRow
@@ -506,4 +507,15 @@ class AlertMutation:
 
 def contribution(plugin: str, tier: str) -> GraphQLContribution:
     """Supervision's part of ``tier``'s schema (every tier it serves: township and up)."""
-    return GraphQLContribution(plugin=plugin, query=AlertQuery, mutation=AlertMutation)
+    return GraphQLContribution(plugin=plugin, query=SupervisionQuery,
+                               mutation=SupervisionMutation)
+
+
+@strawberry.type
+class SupervisionQuery(AlertQuery, RatingQuery):
+    pass
+
+
+@strawberry.type
+class SupervisionMutation(AlertMutation, RatingMutation):
+    pass

@@ -19,11 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhengwu.core.db import subtree_clause
 from zhengwu.core.errors import Invalid, NotFound
 from zhengwu.core.security.principal import Principal
-from zhengwu.plugins.supervision.models import Alert, AlertEntry, SupervisionTicket
+from zhengwu.plugins.supervision.models import (
+    Alert,
+    AlertEntry,
+    Rating,
+    RatingStep,
+    SupervisionTicket,
+)
 from zhengwu.plugins.supervision.service import require
 from zhengwu.tenants.scope import access_tenant
 
-__all__ = ["AlertFilter", "Page", "entries_of", "list_alerts", "list_tickets", "tickets_of"]
+__all__ = ["AlertFilter", "Page", "entries_of", "list_alerts", "list_ratings", "list_tickets",
+           "steps_of", "tickets_of"]
 
 
 @dataclass(frozen=True)
@@ -146,4 +153,37 @@ async def tickets_of(session: AsyncSession, principal: Principal,
         .order_by(SupervisionTicket.id))).all()
     for r in rows:
         out[r.case_id].append(r)
+    return out
+
+
+async def list_ratings(session: AsyncSession, principal: Principal, under: str | None,
+                       bad_only: bool, case_no: str | None, size: int, after: str | None) -> Page:
+    """The ratings of the acting tenant's subtree (or of ``under``), newest first."""
+    root = await _root(session, principal, under)
+    conds: list[Any] = [subtree_clause(Rating.tenant_path, root)]
+    if bad_only:
+        conds.append(Rating.bad)
+    if case_no:
+        conds.append(Rating.case_no == case_no.strip())
+    total = int(await session.scalar(select(func.count()).select_from(Rating).where(*conds)) or 0)
+    q = select(Rating).where(*conds)
+    key = _after(after)
+    if key is not None:
+        q = q.where(Rating.id < key)
+    rows = list((await session.scalars(q.order_by(Rating.id.desc()).limit(size + 1))).all())
+    return Page(rows[:size], len(rows) > size, total)
+
+
+async def steps_of(session: AsyncSession, principal: Principal,
+                   rating_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[RatingStep]]:
+    """The recorded steps of many ratings in one statement, oldest first."""
+    out: dict[uuid.UUID, list[RatingStep]] = {i: [] for i in rating_ids}
+    if not rating_ids:
+        return out
+    rows = (await session.scalars(select(RatingStep).where(
+        RatingStep.rating_id.in_(list(rating_ids)),
+        subtree_clause(RatingStep.tenant_path, principal.acting_path))
+        .order_by(RatingStep.at, RatingStep.id))).all()
+    for r in rows:
+        out[r.rating_id].append(r)
     return out
