@@ -23,6 +23,7 @@ from zhengwu.core.plugin_api import (
     SchemaContribution,
 )
 from zhengwu.plugins.supervision import models
+from zhengwu.plugins.supervision.complaints import EVENTS as COMPLAINT_EVENTS
 from zhengwu.plugins.supervision.ratings import EVENTS as RATING_EVENTS
 from zhengwu.plugins.supervision.service import EVENTS
 from zhengwu.plugins.supervision.settings import SupervisionSettings
@@ -57,8 +58,8 @@ LISTENS = ("intake.case_submitted", "intake.supplement_requested", "intake.suppl
 @hookimpl
 def zhengwu_plugin_info() -> PluginInfo:
     return PluginInfo(name=NAME, version="0.1.0", title_zh="电子监察", title_en="E-supervision",
-                      tiers=TIERS, settings=SupervisionSettings, announces=EVENTS + RATING_EVENTS,
-                      listens=LISTENS)
+                      tiers=TIERS, settings=SupervisionSettings,
+                      announces=EVENTS + RATING_EVENTS + COMPLAINT_EVENTS, listens=LISTENS)
 
 
 @hookimpl
@@ -87,7 +88,8 @@ def zhengwu_cli() -> Any:
     from zhengwu.plugins.supervision.demo import demo_sweep
 
     return CliContribution(plugin=NAME, app=app, demo=demo_sweep,
-                           help="E-supervision: run a sweep, send notifications (电子监察).")
+                           help="E-supervision: run a sweep, send notifications, import 12345 "
+                                "tickets (电子监察).")
 
 
 @hookimpl

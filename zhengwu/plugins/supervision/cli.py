@@ -4,6 +4,9 @@
 * ``zhengwu supervision sweep [--json]`` — run the sweep now over every tenant where the plugin
   is on (what the ``supervision.sweep`` job does every 10 minutes) and print what it did.
   Running it again raises nothing twice.
+* ``zhengwu supervision import-tickets FILE [--format csv|json] [--json]`` — import 12345
+  hotline tickets (all or nothing: with any bad row every bad row is printed, nothing is
+  written, exit 1; a ticket imported before is skipped).
 * ``zhengwu supervision notify`` — send the cards waiting to be sent now (normally the
   ``supervision.notify`` job, deferred through the outbox).
 
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -90,6 +95,53 @@ async def _notify() -> None:
         sent = await notify_pending(session, clock.now())
         await session.commit()
     _runtime.console.print(f"{sent} card(s) sent / 已通知", highlight=False)
+
+
+@app.command("import-tickets")
+def import_tickets_(
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                    help="The 12345 ticket export (CSV or JSON)."),
+        fmt: str = typer.Option("", "--format", help="csv or json (default: the file's suffix)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON.")) -> None:
+    """导入 12345 热线工单 (hotline tickets) as complaints; re-importing adds nothing."""
+    try:
+        from zhengwu.plugins.supervision.complaints import parse_tickets
+
+        rows = parse_tickets(file.read_text(encoding="utf-8"),
+                             fmt or file.suffix.lstrip(".").lower())
+        ok = asyncio.run(_import(rows, as_json))
+    except DomainError as exc:
+        _error(exc)
+        raise typer.Exit(1) from exc
+    if not ok:
+        raise typer.Exit(1)
+
+
+async def _import(rows: list[dict[str, Any]], as_json: bool) -> bool:
+    from rich.markup import escape
+
+    from zhengwu.cli import _runtime
+    from zhengwu.platform import boot
+    from zhengwu.plugins.supervision.complaints import import_tickets
+
+    boot()
+    async with _runtime.operator_session(_runtime.get_settings()) as session:
+        report = await import_tickets(session, rows)
+        if report.errors:
+            await session.rollback()
+        else:
+            await session.commit()
+    if as_json:
+        _runtime.console.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        for e in report.errors:
+            _runtime.err_console.print(escape(f"row {e['row']} ({e['id']}): {e['code']} — "
+                                              f"{e['message']}"), soft_wrap=True, highlight=False)
+        _runtime.console.print(
+            f"{report.rows} row(s): {report.added} added, {report.skipped} already imported, "
+            f"{len(report.errors)} bad / 导入{'失败，未写入' if report.errors else '完成'}",
+            highlight=False)
+    return not report.errors
 
 
 def _error(exc: DomainError) -> None:

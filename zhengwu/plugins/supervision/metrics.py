@@ -12,7 +12,11 @@ over the subtree and the period (the caller's session has the operator's scope).
 * ``supervision.satisfaction_rate`` — share of the ratings given in the period at level 4 or 5
   (ratings excluded on appeal left out of both counts);
 * ``supervision.rectification_rate`` — share of the period's bad ratings (levels 1–2, excluded
-  ones left out) whose rectification closed (回访 done).
+  ones left out) whose rectification closed (回访 done);
+* ``supervision.complaint_reply_rate`` — complaints received in the period that were answered;
+* ``supervision.complaint_on_time_rate`` — of the period's complaints answered or already due by
+  the period's end, those answered on or before their due date;
+* ``supervision.complaint_completion_rate`` — complaints received in the period now closed.
 
 Lower is better for counts and colour rates; higher for the closure rate.
 """
@@ -87,6 +91,15 @@ def _ratings(num: str, den: str) -> Compute:
     return compute
 
 
+def _complaints(num: str, den: str) -> Compute:
+    async def compute(session: AsyncSession, tenant_path: str, period: Period) -> MetricValue:
+        from zhengwu.plugins.supervision.complaints import complaint_counts
+
+        n = await complaint_counts(session, tenant_path, period.start, period.end)
+        return _rate(n[num], n[den])
+    return compute
+
+
 _METRICS: tuple[tuple[str, str, str, Compute, bool], ...] = (
     ("yellow_cards", "黄牌数", "张", _cards("yellow"), False),
     ("red_cards", "红牌数", "张", _cards("red"), False),
@@ -99,6 +112,9 @@ _METRICS: tuple[tuple[str, str, str, Compute, bool], ...] = (
      _ratings("satisfied", "rated"), True),
     ("rectification_rate", "差评整改率（整改办结的差评比例）", "ratio",
      _ratings("rectified", "bad"), True),
+    ("complaint_reply_rate", "投诉答复率", "ratio", _complaints("replied", "received"), True),
+    ("complaint_on_time_rate", "投诉按期答复率", "ratio", _complaints("on_time", "due"), True),
+    ("complaint_completion_rate", "投诉办结率", "ratio", _complaints("closed", "received"), True),
 )
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from zhengwu.core.db import Base, PathString, TenantOwned, Timestamped, new_id
 
-__all__ = ["TABLES", "Alert", "AlertEntry", "Rating", "RatingStep", "SupervisionTicket",
+__all__ = ["TABLES", "Alert", "AlertEntry", "Complaint", "Rating", "RatingStep", "SupervisionTicket",
            "WatchedCase"]
 
 _WATCHING = text("watching")
@@ -231,5 +231,45 @@ class RatingStep(Base, TenantOwned):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class Complaint(Base, TenantOwned, Timestamped):
+    """投诉: from the hall, online, or a 12345 hotline ticket (``source`` ``hotline`` with the
+    ticket's own id in ``external_id``: one row per ticket, so a re-import adds nothing). Owned
+    by the tenant it is assigned to (``department`` within it); deadline ``due_on`` in working
+    days on that tenant's calendar. Status: open → replied → called_back → closed."""
+
+    __tablename__ = "supervision_complaints"
+    __table_args__ = (
+        Index("uq_supervision_complaints_external", "source", "external_id", unique=True),
+        Index("ix_supervision_complaints_received", "tenant_path", "received_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(100))
+    case_no: Mapped[str | None] = mapped_column(String(40))
+    content: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[date]
+    days: Mapped[int]
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    filed_by: Mapped[str] = mapped_column(String(100))
+    assigned_by: Mapped[str | None] = mapped_column(String(100))
+    assigned_at: Mapped[datetime | None]
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_on: Mapped[date | None]
+    replied_at: Mapped[datetime | None]
+    replied_by: Mapped[str | None] = mapped_column(String(100))
+    callback_note: Mapped[str | None] = mapped_column(Text)
+    callback_satisfied: Mapped[bool | None]
+    called_back_at: Mapped[datetime | None]
+    called_back_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    close_note: Mapped[str | None] = mapped_column(Text)
+
+
 TABLES = ("supervision_cases", "supervision_alerts", "supervision_alert_actions",
-          "supervision_tickets", "supervision_ratings", "supervision_rating_steps")
+          "supervision_tickets", "supervision_ratings", "supervision_rating_steps",
+          "supervision_complaints")

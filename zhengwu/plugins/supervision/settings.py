@@ -39,3 +39,5 @@ class SupervisionSettings(BaseModel):
         1, ge=1, le=30, description="差评整改：首次联系（核实）期限（工作日，自评价之日起）")
     rating_close_days: int = Field(
         15, ge=1, le=60, description="差评整改：办结（回访完成）期限（工作日，自评价之日起）")
+    complaint_days: int = Field(
+        5, ge=1, le=60, description="投诉办理期限（工作日，自收到之日起；含 12345 工单）")
