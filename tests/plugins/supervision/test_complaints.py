@@ -190,3 +190,52 @@ async def test_import_from_the_command_line(world, settings, monkeypatch, tmp_pa
     assert "tenant.not_found" in refused.output and "complaint.duplicate_id" in refused.output
     s.expire_all()
     assert await _count(s) == 3
+
+
+# ------------------------------------------------------------------ GraphQL
+
+@pytest.fixture
+async def api(settings, system_session):
+    from tests.plugins.supervision.api import supervision_api
+
+    async for api in supervision_api(settings, system_session):
+        yield api
+
+
+FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
+  complaint { id source category status dueOn days } errors { field code } } }"""
+ACT = """mutation($input: %sInput!) { %s(input: $input) {
+  complaint { status repliedBy callbackSatisfied closedBy } errors { code } } }"""
+LIST = """{ complaints { totalCount edges { node { externalId status dueOn } } } }"""
+
+
+async def test_complaints_over_graphql(api, system_session):
+    s = system_session
+    with at(2026, 9, 30):
+        got = await api.gql("ft_clerk", FILE, {"input": {
+            "tenantCode": TOWNSHIP, "source": "ONLINE", "category": "FEES", "content": "多收费"}})
+        c = got["data"]["fileComplaint"]
+        assert c["errors"] == []
+        assert (c["complaint"]["source"], c["complaint"]["status"], c["complaint"]["dueOn"]) == (
+            "ONLINE", "OPEN", "2026-10-13")
+        cid = c["complaint"]["id"]
+        early = await api.gql("ft_supervisor", ACT % ("CloseComplaint", "closeComplaint"),
+                              {"input": {"complaintId": cid}})
+        assert early["data"]["closeComplaint"]["errors"] == [
+            {"code": "complaint.transition_not_allowed"}]
+        for who, name, extra in (("ft_clerk", "replyComplaint", {"reply": "已退费"}),
+                                 ("ft_supervisor", "callbackComplaint", {"satisfied": False}),
+                                 ("ng_supervisor", "closeComplaint", {})):
+            res = await api.gql(who, ACT % (name[0].upper() + name[1:], name),
+                                {"input": {"complaintId": cid, **extra}})
+            assert res["data"][name]["errors"] == [], res
+        assert res["data"]["closeComplaint"]["complaint"] == {
+            "status": "CLOSED", "repliedBy": "ft_clerk", "callbackSatisfied": False,
+            "closedBy": "ng_supervisor"}
+        await complaints.import_tickets(s, complaints.parse_tickets(CSV, "csv"))
+        await s.commit()
+        county = await api.gql("ng_supervisor", LIST)
+        assert county["data"]["complaints"]["totalCount"] == 3  # T-003 is 宣州区's
+        sibling = await api.gql("xz_supervisor", LIST)
+        assert [e["node"]["externalId"] for e in sibling["data"]["complaints"]["edges"]] == [
+            "T-003"]

@@ -15,10 +15,11 @@ from tests.plugins.supervision.api import ALERT_FIELDS, supervision_api
 from tests.plugins.supervision.world import MON, at, principal
 from zhengwu.core import clock
 from zhengwu.plugins.intake import service as intake
-from zhengwu.plugins.supervision import ratings, service
+from zhengwu.plugins.supervision import complaints, ratings, service
 from zhengwu.plugins.supervision.models import (
     Alert,
     AlertEntry,
+    Complaint,
     Rating,
     RatingStep,
     SupervisionTicket,
@@ -222,22 +223,39 @@ MATRIX = {
     "recordRectificationStep": ("rated", "ft_clerk"),
     "appealRating": ("rated", "ft_approver"),
     "decideRatingAppeal": ("appealed", "ft_supervisor"),
+    "complaints": ("complaint_open", "ft_supervisor"),
+    "fileComplaint": ("notified", "ft_clerk"),
+    "assignComplaint": ("complaint_open", "ng_supervisor"),
+    "replyComplaint": ("complaint_open", "ft_clerk"),
+    "callbackComplaint": ("complaint_replied", "ft_supervisor"),
+    "closeComplaint": ("complaint_called_back", "ft_supervisor"),
 }
 ATTACKERS = ("gk_supervisor", "xz_supervisor", "el_supervisor", None, "ng_assessor", "ft_agent")
 """Sibling township, sibling county, another province (supervision on there too), anonymous,
 the county's assessor (metrics only) and 方塘村's agent (village tier: no supervision fields).
 Staff (``ft_clerk``) attack the supervisors' fields too."""
-SUPERVISORS_ONLY = {"closeAlert", "superviseCase", "closeSupervisionTicket", "decideRatingAppeal"}
+SUPERVISORS_ONLY = {"closeAlert", "superviseCase", "closeSupervisionTicket", "decideRatingAppeal",
+                    "assignComplaint", "callbackComplaint", "closeComplaint"}
 
 
-async def _victim(s, state: str) -> tuple[str, str | None, str, str | None]:
+async def _victim(s, state: str) -> tuple[str, str | None, str, str | None, str | None]:
     """A fresh overdue card of 方塘乡 in ``state``: (alert global id, ticket global id, case no,
-    rating global id — a bad pad rating of the case for ``rated``, appealed for ``appealed``)."""
+    rating global id — a bad pad rating of the case for ``rated``, appealed for ``appealed`` —,
+    complaint global id — a hall complaint at 方塘乡 for ``complaint_*`` in that state)."""
     cid = (await _township_cards(s))[0]
     card = await s.scalar(select(Alert).where(Alert.case_id == cid, Alert.reason == "overdue"))
     aid, case_no = card.id, card.case_no
-    ticket = rating = None
+    ticket = rating = complaint = None
     with at(2026, 10, 8, 11):
+        if state.startswith("complaint_"):
+            c = await complaints.file_complaint(s, principal("ft_clerk"), tenant_code=TOWNSHIP,
+                                                source="hall", category="attitude",
+                                                content="态度差")
+            if state in ("complaint_replied", "complaint_called_back"):
+                await complaints.reply_complaint(s, principal("ft_clerk"), c.id, "已答复")
+            if state == "complaint_called_back":
+                await complaints.callback_complaint(s, principal("ft_supervisor"), c.id, True)
+            complaint = relay.to_base64("Complaint", str(c.id))
         if state in ("rated", "appealed"):
             r = await ratings.rate_case(s, principal("ft_clerk"), case_no, 1, "pad")
             if state == "appealed":
@@ -252,13 +270,16 @@ async def _victim(s, state: str) -> tuple[str, str | None, str, str | None]:
                                              instructions="督办")
             ticket = relay.to_base64("SupervisionTicket", str(t.id))
         await s.commit()
-    return relay.to_base64("Alert", str(aid)), ticket, case_no, rating
+    return relay.to_base64("Alert", str(aid)), ticket, case_no, rating, complaint
 
 
-def _values(alert: str, ticket: str | None, case_no: str, rating: str | None) -> dict:
+def _values(alert: str, ticket: str | None, case_no: str, rating: str | None,
+            complaint: str | None) -> dict:
     return {"id": alert, "alertId": alert, "ticketId": ticket, "caseNo": case_no,
             "ratingId": rating, "level": 2, "channel": "SMS", "step": "VERIFY",
-            "reason": "恶意差评", "upheld": True,
+            "reason": "恶意差评", "upheld": True, "complaintId": complaint,
+            "tenantCode": TOWNSHIP, "source": "HALL", "category": "ATTITUDE", "content": "投诉",
+            "reply": "答复", "satisfied": True,
             "filter": {"under": TOWNSHIP}, "under": TOWNSHIP, "explanation": "说明",
             "correction": "已纠正", "instructions": "督办", "result": "已办结", "note": "备注"}
 
@@ -306,6 +327,7 @@ def _operation(name: str, field, values: dict) -> tuple[str, dict]:
     fields = get_named_type(field.type).fields
     selection = ("{ errors { code } " + ("ticket { id } }" if "ticket" in fields
                                          else "rating { id } }" if "rating" in fields
+                                         else "complaint { id } }" if "complaint" in fields
                                          else "alert { id } }")
                  if "errors" in fields
                  else "{ edges { node { id } } }" if "edges" in fields
@@ -321,7 +343,7 @@ def _refused(result: dict, name: str) -> bool:
     payload = (result.get("data") or {}).get(name)
     return (isinstance(payload, dict) and bool(payload.get("errors"))
             and payload.get("alert") is None and payload.get("ticket") is None
-            and payload.get("rating") is None)
+            and payload.get("rating") is None and payload.get("complaint") is None)
 
 
 async def _snapshot(s) -> tuple:
@@ -333,7 +355,9 @@ async def _snapshot(s) -> tuple:
     rated = (await s.execute(select(Rating.id, Rating.rectification, Rating.appeal)
                              .order_by(Rating.id))).all()
     steps = await s.scalar(select(func.count()).select_from(RatingStep))
-    return tuple(alerts), tuple(tickets), entries, tuple(rated), steps
+    complained = (await s.execute(select(Complaint.id, Complaint.status, Complaint.tenant_path)
+                                  .order_by(Complaint.id))).all()
+    return tuple(alerts), tuple(tickets), entries, tuple(rated), steps, tuple(complained)
 
 
 async def test_isolation_matrix_for_every_supervision_field(api, system_session):
@@ -345,8 +369,9 @@ async def test_isolation_matrix_for_every_supervision_field(api, system_session)
     leaks, changed, failed = [], [], []
     for name, field in fields.items():
         state, owner = MATRIX[name]
-        alert, ticket, case_no, rating = await _victim(s, state)
-        query, variables = _operation(name, field, _values(alert, ticket, case_no, rating))
+        alert, ticket, case_no, rating, complaint = await _victim(s, state)
+        query, variables = _operation(name, field,
+                                      _values(alert, ticket, case_no, rating, complaint))
         before = await _snapshot(s)
         attackers = ATTACKERS + (("ft_clerk",) if name in SUPERVISORS_ONLY else ())
         for who in attackers:

@@ -36,6 +36,7 @@ from zhengwu.graphql.pagination import Connection, Edge, PageInfo, encode_cursor
 from zhengwu.graphql.pagination import decode_cursor as _decode
 from zhengwu.graphql.types import Info, Tenant
 from zhengwu.plugins.supervision import monitoring, queries, service
+from zhengwu.plugins.supervision.graphql_complaints import ComplaintMutation, ComplaintQuery
 from zhengwu.plugins.supervision.graphql_ratings import RatingMutation, RatingQuery
 from zhengwu.plugins.supervision.lifecycle import REASONS, STATES
 from zhengwu.plugins.supervision.models import Alert as AlertRow
@@ -512,10 +513,10 @@ def contribution(plugin: str, tier: str) -> GraphQLContribution:
 
 
 @strawberry.type
-class SupervisionQuery(AlertQuery, RatingQuery):
+class SupervisionQuery(AlertQuery, RatingQuery, ComplaintQuery):
     pass
 
 
 @strawberry.type
-class SupervisionMutation(AlertMutation, RatingMutation):
+class SupervisionMutation(AlertMutation, RatingMutation, ComplaintMutation):
     pass

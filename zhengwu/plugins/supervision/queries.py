@@ -22,6 +22,7 @@ from zhengwu.core.security.principal import Principal
 from zhengwu.plugins.supervision.models import (
     Alert,
     AlertEntry,
+    Complaint,
     Rating,
     RatingStep,
     SupervisionTicket,
@@ -29,7 +30,8 @@ from zhengwu.plugins.supervision.models import (
 from zhengwu.plugins.supervision.service import require
 from zhengwu.tenants.scope import access_tenant
 
-__all__ = ["AlertFilter", "Page", "entries_of", "list_alerts", "list_ratings", "list_tickets",
+__all__ = ["AlertFilter", "Page", "entries_of", "list_alerts", "list_complaints", "list_ratings",
+           "list_tickets",
            "steps_of", "tickets_of"]
 
 
@@ -187,3 +189,20 @@ async def steps_of(session: AsyncSession, principal: Principal,
     for r in rows:
         out[r.rating_id].append(r)
     return out
+
+
+async def list_complaints(session: AsyncSession, principal: Principal, under: str | None,
+                          status: str | None, size: int, after: str | None) -> Page:
+    """The complaints assigned within the acting tenant's subtree (or ``under``), newest first."""
+    root = await _root(session, principal, under)
+    conds: list[Any] = [subtree_clause(Complaint.tenant_path, root)]
+    if status:
+        conds.append(Complaint.status == status)
+    total = int(await session.scalar(
+        select(func.count()).select_from(Complaint).where(*conds)) or 0)
+    q = select(Complaint).where(*conds)
+    key = _after(after)
+    if key is not None:
+        q = q.where(Complaint.id < key)
+    rows = list((await session.scalars(q.order_by(Complaint.id.desc()).limit(size + 1))).all())
+    return Page(rows[:size], len(rows) > size, total)
