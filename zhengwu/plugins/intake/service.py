@@ -34,10 +34,11 @@ from zhengwu.core.config import get_settings
 from zhengwu.core.db import new_id, subtree_clause
 from zhengwu.core.errors import Conflict, Invalid, InvalidField, NotFound, PermissionDenied
 from zhengwu.core.pii import PiiCipher
+from zhengwu.core.security.models import User
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.plugins.intake.applicants import ProtectedApplicant, check_hash, protect_applicant
-from zhengwu.plugins.intake.deadlines import calendar_for, day_before, refresh_due
+from zhengwu.plugins.intake.deadlines import calendar_for, day_before, pause_spans, refresh_due
 from zhengwu.plugins.intake.inputs import (
     CHANNELS,
     DELIVERY_METHODS,
@@ -315,7 +316,7 @@ async def _duplicate(session: AsyncSession, tenant: Tenant, key: str | None) -> 
                        field="idempotencyKey", case_no=found)
 
 
-def _check_channel(channel: str, window_id: uuid.UUID | None, problems: list[InvalidField]) -> None:
+def _check_channel(channel: str, problems: list[InvalidField]) -> None:
     if channel not in CHANNELS:
         problems.append(InvalidField("case.channel", f"渠道必须是 {'/'.join(CHANNELS)}",
                                      f"channel must be one of {', '.join(CHANNELS)}", field="channel"))
@@ -378,7 +379,7 @@ async def submit_case(session: AsyncSession, principal: Principal, new: NewCase,
     await _duplicate(session, tenant, new.idempotency_key)
     cipher = cipher or current_cipher()
     problems: list[InvalidField] = []
-    _check_channel(new.channel, new.window_id, problems)
+    _check_channel(new.channel, problems)
     await _window(session, tenant, new.window_id, problems)
     item = await _resolve_item(session, tenant, new.basic_code.strip().upper(), problems, "basicCode")
     if item is not None:
@@ -406,7 +407,7 @@ async def submit_parallel(session: AsyncSession, principal: Principal, new: NewP
     await _duplicate(session, tenant, new.idempotency_key)
     cipher = cipher or current_cipher()
     problems: list[InvalidField] = []
-    _check_channel(new.channel, new.window_id, problems)
+    _check_channel(new.channel, problems)
     await _window(session, tenant, new.window_id, problems)
     title = (new.title or "").strip()
     if not title or len(title) > 300:
@@ -742,8 +743,6 @@ async def _step(session: AsyncSession, case: Case, seq: int) -> CaseStep:
 async def assign_step(session: AsyncSession, principal: Principal, case_id: uuid.UUID | str,
                       seq: int, assignee: str) -> CaseStep:
     """Assign a step to a member of staff of the handling tenant (by username)."""
-    from zhengwu.core.security.models import User
-
     case = await get_case(session, principal, case_id)
     _check(case, principal, "assign_step")
     step = await _step(session, case, seq)
@@ -830,8 +829,6 @@ async def decide_case(session: AsyncSession, principal: Principal, case_id: uuid
     case.decision, case.decision_reason = case.status, reason
     case.decided_at, case.decided_on = now, today
     cal = await calendar_for(session, case)
-    from zhengwu.plugins.intake.deadlines import pause_spans
-
     spans = pause_spans((await session.scalars(select(Pause).where(Pause.case_id == case.id))).all(),
                         today)
     assert case.accepted_on is not None
