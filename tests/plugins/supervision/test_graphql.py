@@ -229,6 +229,8 @@ MATRIX = {
     "replyComplaint": ("complaint_open", "ft_clerk"),
     "callbackComplaint": ("complaint_replied", "ft_supervisor"),
     "closeComplaint": ("complaint_called_back", "ft_supervisor"),
+    "supervisionTrends": ("rated", "ft_supervisor"),
+    "supervisionPerformance": ("rated", "ft_supervisor"),
 }
 ATTACKERS = ("gk_supervisor", "xz_supervisor", "el_supervisor", None, "ng_assessor", "ft_agent")
 """Sibling township, sibling county, another province (supervision on there too), anonymous,
@@ -281,7 +283,8 @@ def _values(alert: str, ticket: str | None, case_no: str, rating: str | None,
             "tenantCode": TOWNSHIP, "source": "HALL", "category": "ATTITUDE", "content": "投诉",
             "reply": "答复", "satisfied": True,
             "filter": {"under": TOWNSHIP}, "under": TOWNSHIP, "explanation": "说明",
-            "correction": "已纠正", "instructions": "督办", "result": "已办结", "note": "备注"}
+            "correction": "已纠正", "instructions": "督办", "result": "已办结", "note": "备注",
+            "from": "2026-09-01", "to": "2026-10-31"}
 
 
 def _supervision_fields(app) -> dict:
@@ -332,6 +335,8 @@ def _operation(name: str, field, values: dict) -> tuple[str, dict]:
                  if "errors" in fields
                  else "{ edges { node { id } } }" if "edges" in fields
                  else "{ asOf totals { watched redCards } }" if "totals" in fields
+                 else "{ period buckets { start received ratings } }" if "buckets" in fields
+                 else "{ clerk accepted ratings }" if "clerk" in fields
                  else "{ id caseNo }")
     kind = "mutation" if "errors" in fields else "query"
     return f"{kind}({', '.join(declared)}) {{ {name}({', '.join(passed)}) {selection} }}", variables

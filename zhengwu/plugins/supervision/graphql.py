@@ -36,6 +36,7 @@ from zhengwu.graphql.pagination import Connection, Edge, PageInfo, encode_cursor
 from zhengwu.graphql.pagination import decode_cursor as _decode
 from zhengwu.graphql.types import Info, Tenant
 from zhengwu.plugins.supervision import monitoring, queries, service
+from zhengwu.plugins.supervision.graphql_analysis import AnalysisQuery
 from zhengwu.plugins.supervision.graphql_complaints import ComplaintMutation, ComplaintQuery
 from zhengwu.plugins.supervision.graphql_ratings import RatingMutation, RatingQuery
 from zhengwu.plugins.supervision.lifecycle import REASONS, STATES
@@ -263,13 +264,23 @@ class SupervisionFigures:
     yellow_cards: int = strawberry.field(description="Yellow cards standing (not closed/cleared).")
     red_cards: int = strawberry.field(description="Red cards standing.")
     open_tickets: int = strawberry.field(description="督办 tickets open.")
+    open_complaints: int = strawberry.field(description="Complaints not closed.")
+    overdue_complaints: int = strawberry.field(
+        description="Of them, still unanswered (open) past their deadline.")
+    open_rectifications: int = strawberry.field(
+        description="Bad ratings whose rectification is not closed.")
+    overdue_rectifications: int = strawberry.field(
+        description="Of them, past their closing deadline.")
 
     @classmethod
     def from_figures(cls, f: monitoring.Figures) -> SupervisionFigures:
         return cls(tenant=Tenant.from_row(f.tenant), subtree=f.subtree, watched=f.watched,
                    paused=f.paused, near_deadline=f.near_deadline, overdue=f.overdue,
                    step_over_limit=f.step_over_limit, yellow_cards=f.yellow_cards,
-                   red_cards=f.red_cards, open_tickets=f.open_tickets)
+                   red_cards=f.red_cards, open_tickets=f.open_tickets,
+                   open_complaints=f.open_complaints, overdue_complaints=f.overdue_complaints,
+                   open_rectifications=f.open_rectifications,
+                   overdue_rectifications=f.overdue_rectifications)
 
 
 @strawberry.type(description="实时监控 — the live figures of a subtree, as of today.")
@@ -350,8 +361,9 @@ class AlertQuery:
                                                       _key(id, "Alert")))
 
     @strawberry.field(description="实时监控: open, paused, near-deadline and overdue watched cases, "
-                                  "cards and 督办 tickets of a tenant in your subtree (default: the "
-                                  "acting tenant), as of today, with each child's subtree.")
+                                  "cards, 督办 tickets, complaints and bad ratings' rectifications "
+                                  "of a tenant in your subtree (default: the acting tenant), as of "
+                                  "today, with each child's subtree.")
     async def supervision_overview(self, info: Info, under: str | None = None
                                    ) -> SupervisionOverview:
         ctx = info.context
@@ -513,7 +525,7 @@ def contribution(plugin: str, tier: str) -> GraphQLContribution:
 
 
 @strawberry.type
-class SupervisionQuery(AlertQuery, RatingQuery, ComplaintQuery):
+class SupervisionQuery(AlertQuery, RatingQuery, ComplaintQuery, AnalysisQuery):
     pass
 
 

@@ -1,11 +1,13 @@
 """Live monitoring (实时监控) of a subtree from supervision's projection: how many watched cases
-are open, paused, near their deadline, overdue or over a step's limit, and the cards and 督办
-tickets standing — for the tenant itself (本级) and for each of its children.
+are open, paused, near their deadline, overdue or over a step's limit, the cards and 督办
+tickets standing, the complaints not closed (and of them, open past their deadline) and the bad
+ratings whose rectification is not closed (and of them, past ``close_due``) — for the tenant
+itself (本级) and for each of its children.
 
-Four statements whatever the size of the subtree: conditional aggregates over the watched
-cases, the live cards and the open tickets, each grouped by the child's path prefix
-(``substr(tenant_path, 1, len(child path))``), and the tenants. Figures are as of ``today``
-(Asia/Shanghai); scope and ``alert:read`` are checked once at the tenant asked about.
+Six statements whatever the size of the subtree: conditional aggregates over the watched
+cases, the live cards, the open tickets, the complaints and the ratings, each grouped by the
+child's path prefix (``substr(tenant_path, 1, len(child path))``), and the tenants. Figures
+are as of ``today`` (Asia/Shanghai); scope and ``alert:read`` are checked once at the tenant asked about.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhengwu.core.db import subtree_clause
 from zhengwu.core.errors import NotFound
 from zhengwu.core.security.principal import Principal
-from zhengwu.plugins.supervision.models import Alert, SupervisionTicket, WatchedCase
+from zhengwu.plugins.supervision.models import (
+    Alert,
+    Complaint,
+    Rating,
+    SupervisionTicket,
+    WatchedCase,
+)
 from zhengwu.plugins.supervision.service import require
 from zhengwu.tenants.models import Tenant
 from zhengwu.tenants.scope import access_tenant
@@ -29,7 +37,8 @@ __all__ = ["Figures", "Overview", "overview"]
 
 _CHILD_CODE_LENGTH = {"province": 4, "city": 6, "county": 9, "township": 12}
 _FIGURES = ("watched", "paused", "near_deadline", "overdue", "step_over_limit", "yellow_cards",
-            "red_cards", "open_tickets")
+            "red_cards", "open_tickets", "open_complaints", "overdue_complaints",
+            "open_rectifications", "overdue_rectifications")
 
 
 @dataclass
@@ -46,6 +55,10 @@ class Figures:
     yellow_cards: int = 0
     red_cards: int = 0
     open_tickets: int = 0
+    open_complaints: int = 0
+    overdue_complaints: int = 0
+    open_rectifications: int = 0
+    overdue_rectifications: int = 0
 
 
 @dataclass
@@ -96,12 +109,27 @@ async def overview(session: AsyncSession, principal: Principal, under: str | Non
         select(t_prefix, func.count().label("open_tickets"))
         .where(subtree_clause(t.tenant_path, tenant.path), t.status == "open")
         .group_by(t_prefix))).mappings().all()
+    q = Complaint
+    q_prefix = func.substr(q.tenant_path, 1, n).label("prefix")
+    complaints = (await session.execute(
+        select(q_prefix, func.count().label("open_complaints"),
+               _count(and_(q.status == "open", q.due_on < today)).label("overdue_complaints"))
+        .where(subtree_clause(q.tenant_path, tenant.path), q.status != "closed")
+        .group_by(q_prefix))).mappings().all()
+    r = Rating
+    r_prefix = func.substr(r.tenant_path, 1, n).label("prefix")
+    rectifying = (await session.execute(
+        select(r_prefix, func.count().label("open_rectifications"),
+               _count(r.close_due < today).label("overdue_rectifications"))
+        .where(subtree_clause(r.tenant_path, tenant.path), r.bad,
+               r.rectification.not_in(("closed", "void")))
+        .group_by(r_prefix))).mappings().all()
     children = (await session.scalars(
         select(Tenant).where(or_(Tenant.id == tenant.id,
                                  and_(Tenant.parent_id == tenant.id, Tenant.status != "merged")))
         .order_by(Tenant.depth, Tenant.path))).all()
     rows = {r.path: Figures(r, subtree=r.id != tenant.id) for r in children}
-    for found in (cases, cards, tickets):
+    for found in (cases, cards, tickets, complaints, rectifying):
         for m in found:
             row = rows.get(m["prefix"])
             if row is None:
@@ -110,7 +138,7 @@ async def overview(session: AsyncSession, principal: Principal, under: str | Non
                 if key in m:
                     setattr(row, key, int(m[key]))
     totals = Figures(tenant, subtree=True)
-    for found in (cases, cards, tickets):
+    for found in (cases, cards, tickets, complaints, rectifying):
         for m in found:
             for key in _FIGURES:
                 if key in m:

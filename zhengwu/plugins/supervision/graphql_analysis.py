@@ -1,0 +1,91 @@
+"""Decision analysis and performance over GraphQL (township tier and up): ``supervisionTrends``
+(by week or month) and ``supervisionPerformance`` (per member of staff). See ``analysis``."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from zhengwu.graphql.types import Info, Tenant
+from zhengwu.plugins.supervision import analysis
+
+__all__ = ["AnalysisQuery"]
+
+_From = Annotated[date, strawberry.argument(name="from")]
+
+
+@strawberry.enum(description="The bucket of a trend: calendar week (Monday first) or month.")
+class TrendPeriod(Enum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+@strawberry.type(description="One week or month of a trend (clipped to the period asked).")
+class SupervisionTrendBucket:
+    start: date
+    end: date
+    received: int = strawberry.field(description="Cases accepted.")
+    completed: int = strawberry.field(description="Cases decided (办结).")
+    yellow_cards: int = strawberry.field(description="Yellow cards raised (cleared ones not counted).")
+    red_cards: int = strawberry.field(description="Red cards raised (cleared ones not counted).")
+    complaints: int = strawberry.field(description="Complaints received.")
+    ratings: int = strawberry.field(description="Ratings (excluded on appeal not counted).")
+    satisfied: int = strawberry.field(description="Of them, level 4–5.")
+    satisfaction_rate: float | None = strawberry.field(description="satisfied / ratings.")
+
+    @classmethod
+    def from_bucket(cls, b: analysis.TrendBucket) -> SupervisionTrendBucket:
+        return cls(start=b.start, end=b.end, received=b.received, completed=b.completed,
+                   yellow_cards=b.yellow_cards, red_cards=b.red_cards, complaints=b.complaints,
+                   ratings=b.ratings, satisfied=b.satisfied,
+                   satisfaction_rate=b.satisfaction_rate)
+
+
+@strawberry.type(description="决策分析 — a subtree's figures by week or month.")
+class SupervisionTrends:
+    tenant: Tenant
+    period: TrendPeriod
+    buckets: list[SupervisionTrendBucket]
+
+
+@strawberry.type(description="One member of staff's figures for a period (绩效).")
+class ClerkPerformance:
+    clerk: str = strawberry.field(description="Username.")
+    accepted: int = strawberry.field(description="Cases accepted by them.")
+    decided: int = strawberry.field(description="Cases decided with them as the last actor.")
+    on_time: int = strawberry.field(description="Of those, decided on time.")
+    yellow_cards: int = strawberry.field(description="Yellow cards raised on their cases.")
+    red_cards: int = strawberry.field(description="Red cards raised on their cases.")
+    ratings: int = strawberry.field(description="Ratings of the cases they accepted.")
+    bad_ratings: int = strawberry.field(description="Of them, 差评 (level 1–2).")
+
+
+@strawberry.type
+class AnalysisQuery:
+    @strawberry.field(description="决策分析: cases received and completed, cards by colour, "
+                                  "complaints and satisfaction of a tenant in your subtree "
+                                  "(default: the acting tenant) by week or month (needs "
+                                  "alert:read).")
+    async def supervision_trends(self, info: Info, from_: _From, to: date,
+                                 period: TrendPeriod = TrendPeriod.WEEK,
+                                 under: str | None = None) -> SupervisionTrends:
+        ctx = info.context
+        t = await analysis.trends(ctx.session, ctx.principal, under, period.value, from_, to)
+        return SupervisionTrends(tenant=Tenant.from_row(t.tenant), period=period,
+                                 buckets=[SupervisionTrendBucket.from_bucket(b) for b in t.buckets])
+
+    @strawberry.field(description="绩效: each member of staff's cases accepted and decided, on "
+                                  "time, cards and ratings in a tenant of your subtree for a "
+                                  "period (needs alert:read). Per window: not available (intake's "
+                                  "events do not name the window).")
+    async def supervision_performance(self, info: Info, from_: _From, to: date,
+                                      under: str | None = None) -> list[ClerkPerformance]:
+        ctx = info.context
+        p = await analysis.performance(ctx.session, ctx.principal, under, from_, to)
+        return [ClerkPerformance(clerk=f.clerk, accepted=f.accepted, decided=f.decided,
+                                 on_time=f.on_time, yellow_cards=f.yellow_cards,
+                                 red_cards=f.red_cards, ratings=f.ratings,
+                                 bad_ratings=f.bad_ratings) for f in p.clerks]
