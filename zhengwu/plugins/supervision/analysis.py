@@ -35,8 +35,8 @@ from zhengwu.plugins.supervision.service import require
 from zhengwu.tenants.models import Tenant
 from zhengwu.tenants.scope import access_tenant
 
-__all__ = ["ClerkFigures", "Performance", "TrendBucket", "Trends", "bucket_start", "performance",
-           "trends"]
+__all__ = ["ClerkFigures", "Performance", "TrendBucket", "Trends", "bucket_start", "check_period",
+           "performance", "scoped_tenant", "trends"]
 
 PERIODS = ("week", "month")
 MAX_DAYS = 800
@@ -105,7 +105,7 @@ def _bucket_end(start: date, period: str) -> date:
     return nxt - timedelta(days=1)
 
 
-async def _tenant(session: AsyncSession, principal: Principal, under: str | None) -> Tenant:
+async def scoped_tenant(session: AsyncSession, principal: Principal, under: str | None) -> Tenant:
     if principal.is_anonymous:
         raise NotFound("tenant", under)
     tenant = await access_tenant(session, principal, under or principal.acting_code)
@@ -115,7 +115,7 @@ async def _tenant(session: AsyncSession, principal: Principal, under: str | None
     return tenant
 
 
-def _period(start: date, end: date) -> None:
+def check_period(start: date, end: date) -> None:
     if end < start or (end - start).days > MAX_DAYS:
         raise Invalid("supervision.period", "统计期间无效", "invalid period (from ≤ to, at most "
                       f"{MAX_DAYS} days)", field="to")
@@ -128,8 +128,8 @@ async def trends(session: AsyncSession, principal: Principal, under: str | None,
     if period not in PERIODS:
         raise Invalid("supervision.period", "统计周期无效", "period is week or month",
                       field="period")
-    _period(start, end)
-    tenant = await _tenant(session, principal, under)
+    check_period(start, end)
+    tenant = await scoped_tenant(session, principal, under)
     path = tenant.path
     c = WatchedCase
     per_day: dict[date, dict[str, int]] = {}
@@ -188,8 +188,8 @@ async def trends(session: AsyncSession, principal: Principal, under: str | None,
 async def performance(session: AsyncSession, principal: Principal, under: str | None,
                       start: date, end: date) -> Performance:
     """Each member of staff's figures in ``under``'s subtree between ``start`` and ``end``."""
-    _period(start, end)
-    tenant = await _tenant(session, principal, under)
+    check_period(start, end)
+    tenant = await scoped_tenant(session, principal, under)
     path = tenant.path
     c = WatchedCase
     out: dict[str, ClerkFigures] = {}

@@ -7,6 +7,9 @@
 * ``zhengwu supervision import-tickets FILE [--format csv|json] [--json]`` — import 12345
   hotline tickets (all or nothing: with any bad row every bad row is printed, nothing is
   written, exit 1; a ticket imported before is skipped).
+* ``zhengwu supervision summarize [--day YYYY-MM-DD]`` — 每日定时汇总 now for ``day`` (default:
+  yesterday in Asia/Shanghai; what the ``supervision.summarize`` job does after midnight); run
+  again, the day's rows are replaced.
 * ``zhengwu supervision notify`` — send the cards waiting to be sent now (normally the
   ``supervision.notify`` job, deferred through the outbox).
 
@@ -95,6 +98,37 @@ async def _notify() -> None:
         sent = await notify_pending(session, clock.now())
         await session.commit()
     _runtime.console.print(f"{sent} card(s) sent / 已通知", highlight=False)
+
+
+@app.command("summarize")
+def summarize_(day: str = typer.Option("", "--day", help="YYYY-MM-DD (default: yesterday).")
+               ) -> None:
+    """每日定时汇总: keep the day's figures per tenant (cases, fees, cards, complaints, ratings)."""
+    from datetime import date
+
+    try:
+        the_day = date.fromisoformat(day) if day else None
+    except ValueError:
+        typer.echo(f"error: --day {day!r} is not YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+    try:
+        asyncio.run(_summarize(the_day))
+    except DomainError as exc:
+        _error(exc)
+        raise typer.Exit(1) from exc
+
+
+async def _summarize(day: Any) -> None:
+    from zhengwu.cli import _runtime
+    from zhengwu.platform import boot
+    from zhengwu.plugins.supervision.jobs import summarize_day
+
+    boot()
+    async with _runtime.operator_session(_runtime.get_settings()) as session:
+        the_day, rows = await summarize_day(session, day)
+        await session.commit()
+    _runtime.console.print(f"{the_day.isoformat()}: {rows} tenant summaries kept / 每日汇总完成",
+                           highlight=False)
 
 
 @app.command("import-tickets")

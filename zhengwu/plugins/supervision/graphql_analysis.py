@@ -1,16 +1,17 @@
 """Decision analysis and performance over GraphQL (township tier and up): ``supervisionTrends``
-(by week or month) and ``supervisionPerformance`` (per member of staff). See ``analysis``."""
+(by week or month), ``supervisionPerformance`` (per member of staff) and
+``supervisionDailySummaries`` (the kept 每日定时汇总). See ``analysis`` and ``summary``."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated
 
 import strawberry
 
 from zhengwu.graphql.types import Info, Tenant
-from zhengwu.plugins.supervision import analysis
+from zhengwu.plugins.supervision import analysis, summary
 
 __all__ = ["AnalysisQuery"]
 
@@ -63,6 +64,31 @@ class ClerkPerformance:
     bad_ratings: int = strawberry.field(description="Of them, 差评 (level 1–2).")
 
 
+@strawberry.type(description="每日定时汇总 — one tenant's own figures (本级) of one day, kept by "
+                               "the daily job.")
+class SupervisionDailySummary:
+    day: date
+    tenant_code: str
+    tenant_name: str
+    received: int = strawberry.field(description="Cases accepted.")
+    completed: int = strawberry.field(description="Cases decided (办结).")
+    fees_cents: int = strawberry.field(description="Fees collected, in fen (分).")
+    yellow_cards: int
+    red_cards: int
+    complaints: int = strawberry.field(description="Complaints received.")
+    ratings: int
+    bad_ratings: int
+    computed_at: datetime
+
+    @classmethod
+    def from_row(cls, r: summary.SummaryRow) -> SupervisionDailySummary:
+        d = r.summary
+        return cls(day=d.day, tenant_code=r.tenant_code, tenant_name=r.tenant_name,
+                   received=d.received, completed=d.completed, fees_cents=d.fees_cents,
+                   yellow_cards=d.yellow_cards, red_cards=d.red_cards, complaints=d.complaints,
+                   ratings=d.ratings, bad_ratings=d.bad_ratings, computed_at=d.computed_at)
+
+
 @strawberry.type
 class AnalysisQuery:
     @strawberry.field(description="决策分析: cases received and completed, cards by colour, "
@@ -89,3 +115,13 @@ class AnalysisQuery:
                                  on_time=f.on_time, yellow_cards=f.yellow_cards,
                                  red_cards=f.red_cards, ratings=f.ratings,
                                  bad_ratings=f.bad_ratings) for f in p.clerks]
+
+    @strawberry.field(description="每日定时汇总: the kept daily figures of each tenant of a "
+                                  "subtree of yours (default: the acting tenant) between two "
+                                  "days, by day then tenant (needs alert:read).")
+    async def supervision_daily_summaries(self, info: Info, from_: _From, to: date,
+                                          under: str | None = None
+                                          ) -> list[SupervisionDailySummary]:
+        ctx = info.context
+        rows = await summary.list_summaries(ctx.session, ctx.principal, under, from_, to)
+        return [SupervisionDailySummary.from_row(r) for r in rows]

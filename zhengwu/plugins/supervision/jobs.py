@@ -13,12 +13,16 @@ after a calendar change.
   announces each move, which the projection follows at once; this catches a change that moves
   ``yellow_on`` without moving the due date).
 
-All three are idempotent.
+* ``supervision.summarize`` (cron ``10 0 * * *``, read in Asia/Shanghai: 00:10 China time):
+  ``summary.summarize`` of the day before (or of ``day``) for the tenants where the plugin is
+  on — 每日定时汇总, one kept row per tenant and day, replaced when run again.
+
+All four are idempotent.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -31,14 +35,18 @@ from zhengwu.core.plugin_api import Event, JobSpec
 from zhengwu.plugins.supervision.models import WatchedCase
 from zhengwu.plugins.supervision.notify import notify_pending
 from zhengwu.plugins.supervision.projection import NOTIFY_JOB, PLUGIN
+from zhengwu.plugins.supervision.summary import summarize
 from zhengwu.plugins.supervision.sweep import PHASES, recompute_thresholds, sweep
 
-__all__ = ["JOBS", "NOTIFY", "RECOMPUTE", "SWEEP", "forget_thresholds", "on_calendar_changed"]
+__all__ = ["JOBS", "NOTIFY", "RECOMPUTE", "SUMMARIZE", "SWEEP", "forget_thresholds",
+           "on_calendar_changed", "summarize_day"]
 
 SWEEP = "supervision.sweep"
 NOTIFY = NOTIFY_JOB
 RECOMPUTE = "supervision.recompute_thresholds"
 SWEEP_CRON = "*/10 * * * *"
+SUMMARIZE = "supervision.summarize"
+SUMMARIZE_CRON = "10 0 * * *"  # cron is read in Asia/Shanghai (zhengwu.core.jobs.cron)
 
 
 async def _sweep_job(ctx: Any) -> dict[str, Any]:
@@ -93,6 +101,25 @@ async def _recompute_job(ctx: Any, *, under: str, years: list[int]) -> int:
     return done
 
 
+async def summarize_day(session: AsyncSession, day: date | None = None) -> tuple[date, int]:
+    """每日定时汇总 of ``day`` (default: yesterday in Asia/Shanghai) where the plugin is on."""
+    from zhengwu.tenants.enablement import enabled_scope
+
+    day = day or clock.today_shanghai() - timedelta(days=1)
+    rows = await summarize(session, await enabled_scope(session, PLUGIN), day, clock.now())
+    return day, rows
+
+
+async def _summarize_job(ctx: Any, *, day: str | None = None) -> dict[str, Any]:
+    enabled = await ctx.enabled_scope(PLUGIN)
+    the_day = date.fromisoformat(day) if day else clock.today_shanghai() - timedelta(days=1)
+    async with ctx.session() as session:
+        rows = await summarize(session, enabled, the_day, clock.now())
+        await session.commit()
+    await ctx.progress(rows, rows, f"{rows} daily summaries kept for {the_day.isoformat()}")
+    return {"day": the_day.isoformat(), "rows": rows}
+
+
 JOBS = (
     JobSpec(name=SWEEP, fn=_sweep_job, cron=SWEEP_CRON, plugin=PLUGIN,
             description="E-supervision sweep: raise yellow/red cards, urge, queue notifications"),
@@ -100,4 +127,7 @@ JOBS = (
             description="Send the cards waiting to be sent (notification adapter)"),
     JobSpec(name=RECOMPUTE, fn=_recompute_job, plugin=PLUGIN,
             description="Recompute when open cases turn yellow after a calendar change"),
+    JobSpec(name=SUMMARIZE, fn=_summarize_job, cron=SUMMARIZE_CRON, plugin=PLUGIN,
+            description="每日定时汇总: keep yesterday's figures per tenant (cases, fees, cards, "
+                        "complaints, ratings)"),
 )

@@ -26,13 +26,13 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhengwu.core.db import Base, PathString, TenantOwned, Timestamped, new_id
 
-__all__ = ["TABLES", "Alert", "AlertEntry", "Complaint", "Rating", "RatingStep", "SupervisionTicket",
-           "WatchedCase"]
+__all__ = ["TABLES", "Alert", "AlertEntry", "Complaint", "DailySummary", "Rating", "RatingStep",
+           "SupervisionFee", "SupervisionTicket", "WatchedCase"]
 
 _WATCHING = text("watching")
 _LIVE = text("cleared_at IS NULL")
@@ -270,6 +270,40 @@ class Complaint(Base, TenantOwned, Timestamped):
     close_note: Mapped[str | None] = mapped_column(Text)
 
 
+class SupervisionFee(Base, TenantOwned):
+    """A fee charged on a case, as ``intake.fee_charged`` announced it (one row per event)."""
+
+    __tablename__ = "supervision_fees"
+    __table_args__ = (Index("ix_supervision_fees_charged", "tenant_path", "charged_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID]
+    fee_seq: Mapped[int | None]
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    charged_on: Mapped[date]
+
+
+class DailySummary(Base, TenantOwned):
+    """每日定时汇总: one tenant's own figures (本级) of one day, kept by the daily job (one row
+    per tenant and day; running the job again for the day replaces the figures)."""
+
+    __tablename__ = "supervision_daily_summaries"
+    __table_args__ = (Index("uq_supervision_daily_summaries_day", "tenant_id", "day",
+                            unique=True),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    day: Mapped[date]
+    received: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    fees_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    yellow_cards: Mapped[int] = mapped_column(default=0)
+    red_cards: Mapped[int] = mapped_column(default=0)
+    complaints: Mapped[int] = mapped_column(default=0)
+    ratings: Mapped[int] = mapped_column(default=0)
+    bad_ratings: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime]
+
+
 TABLES = ("supervision_cases", "supervision_alerts", "supervision_alert_actions",
           "supervision_tickets", "supervision_ratings", "supervision_rating_steps",
-          "supervision_complaints")
+          "supervision_complaints", "supervision_fees", "supervision_daily_summaries")

@@ -44,7 +44,13 @@ from zhengwu.core.db import new_id
 from zhengwu.core.errors import Invalid
 from zhengwu.core.plugin_api import Event
 from zhengwu.plugins.supervision.lifecycle import REASONS
-from zhengwu.plugins.supervision.models import Alert, AlertEntry, SupervisionTicket, WatchedCase
+from zhengwu.plugins.supervision.models import (
+    Alert,
+    AlertEntry,
+    SupervisionFee,
+    SupervisionTicket,
+    WatchedCase,
+)
 from zhengwu.plugins.supervision.settings import SupervisionSettings
 from zhengwu.plugins.supervision.thresholds import turns_yellow_on
 from zhengwu.tenants import enablement
@@ -255,6 +261,10 @@ async def _apply(session: AsyncSession, row: WatchedCase, event: Event, name: st
     fresh = row in session.new
     p, at, day = event.payload, event.occurred_at, _day(event.occurred_at)
     _refresh(row, event, name)
+    if name == "fee_charged" and isinstance(p.get("amount_cents"), int):  # for the daily summary
+        session.add(SupervisionFee(case_id=row.id, tenant_id=row.tenant_id,
+                                   tenant_path=row.tenant_path, fee_seq=p.get("fee_seq"),
+                                   amount_cents=p["amount_cents"], charged_on=day))
     if row.is_parallel:
         row.watching = False  # the parts are watched, each on its own clock
         return
