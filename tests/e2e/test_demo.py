@@ -14,6 +14,7 @@ from zhengwu.core.security.grants import grant_ref
 from zhengwu.core.security.models import Grant, User
 from zhengwu.plugins.intake import service
 from zhengwu.plugins.intake.models import Case, CaseFee
+from zhengwu.plugins.supervision.models import Complaint, Rating, RatingStep
 from zhengwu.tenants.models import Tenant
 
 passwords.use_fast_parameters()
@@ -38,6 +39,16 @@ async def _statuses(session) -> dict[str, int]:
     rows = (await session.execute(select(Case.status, func.count()).where(Case.parent_id.is_(None))
                                   .group_by(Case.status))).all()
     return dict(rows)
+
+
+async def _supervision(session) -> tuple:
+    """(complaints, the ticket's status, ratings, the rating's level and rectification, steps)."""
+    session.expire_all()
+    ticket = await session.scalar(select(Complaint))
+    rating = await session.scalar(select(Rating))
+    return (await _count(session, Complaint), ticket.status if ticket else None,
+            await _count(session, Rating), rating.level if rating else None,
+            rating.rectification if rating else None, await _count(session, RatingStep))
 
 
 async def test_demo_is_complete_and_idempotent(system_session, settings, monkeypatch, sessionmaker):
@@ -88,9 +99,15 @@ async def test_demo_is_complete_and_idempotent(system_session, settings, monkeyp
                 assert await scoped.scalar(select(func.count()).select_from(Case).where(
                     Case.case_no == fangtang_case, Case.tenant_path.startswith(who.scope))) == 0
 
+    # supervision: a 12345 complaint handled to closure, a bad rating rectified
+    assert "complaint DEMO-12345-0001 closed" in first.output, first.output
+    assert "rectification closed" in first.output
+    assert await _supervision(system_session) == (1, "closed", 1, 2, "closed", 4)
+
     second = await invoke_cli(monkeypatch, settings, "demo")
     assert second.exit_code == 0, second.output
     assert "0 divisions added, 0 users created; catalog: 0 items created, 0" in second.output
     assert "0 created, 11 already there" in second.output
     assert await _count(system_session, User) == 17
     assert await _statuses(system_session) == DAY
+    assert await _supervision(system_session) == (1, "closed", 1, 2, "closed", 4)
