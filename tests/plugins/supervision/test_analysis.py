@@ -113,3 +113,34 @@ async def test_live_view_counts_complaints_and_rectifications(world):
     later = await monitoring.overview(s, principal("ng_supervisor"), None, date(2026, 11, 2))
     assert (later.totals.open_complaints, later.totals.overdue_complaints,
             later.totals.open_rectifications, later.totals.overdue_rectifications) == (1, 1, 1, 1)
+
+
+async def test_performance_per_window(world):
+    from tests.plugins.intake.world import COUNTY, SYSTEM
+    from zhengwu.tenants import venues
+
+    s = world
+    centre = await venues.create_venue(s, SYSTEM, COUNTY, venues.NewVenue("service_centre",
+                                                                          "宁国市政务服务中心"))
+    w1 = await venues.create_window(s, SYSTEM, centre.id, venues.NewWindow("1", "综合受理一号窗"))
+    w2 = await venues.create_window(s, SYSTEM, centre.id, venues.NewWindow("2", "综合受理二号窗"))
+    await s.commit()
+    clerk, approver = principal("ng_clerk"), principal("ng_approver")
+    with at(2026, 10, 12):  # Mon 12 Oct
+        one = []
+        for _ in range(2):
+            case = await intake.submit_case(s, clerk, new_case(ENERGY, window_id=w1.id))
+            await intake.accept_case(s, clerk, case.id)
+            one.append(case)
+        await intake.decide_case(s, approver, one[0].id, approved=True)  # steps skipped: red
+        await ratings.rate_case(s, clerk, one[0].case_no, 1, "pad")
+        await s.commit()
+    rows = await analysis.window_performance(s, principal("ng_supervisor"), None,
+                                             date(2026, 10, 1), date(2026, 10, 31))
+    got = {(r.tenant_code, r.window.number): (r.accepted, r.decided, r.on_time, r.yellow_cards,
+                                              r.red_cards, r.ratings, r.bad_ratings) for r in rows}
+    assert got == {("341881", "1"): (2, 1, 1, 0, 1, 1, 1), ("341881", "2"): (0,) * 7}
+    assert [r.window.id for r in rows] == [w1.id, w2.id]
+    town = await analysis.window_performance(s, principal("ft_supervisor"), None,
+                                             date(2026, 10, 1), date(2026, 10, 31))
+    assert town == []

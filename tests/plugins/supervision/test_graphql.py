@@ -232,6 +232,7 @@ MATRIX = {
     "supervisionTrends": ("rated", "ft_supervisor"),
     "supervisionPerformance": ("rated", "ft_supervisor"),
     "supervisionDailySummaries": ("rated", "ft_supervisor"),
+    "supervisionWindowPerformance": ("rated", "ft_supervisor"),
 }
 ATTACKERS = ("gk_supervisor", "xz_supervisor", "el_supervisor", None, "ng_assessor", "ft_agent")
 """Sibling township, sibling county, another province (supervision on there too), anonymous,
@@ -338,7 +339,8 @@ def _operation(name: str, field, values: dict) -> tuple[str, dict]:
                  else "{ asOf totals { watched redCards } }" if "totals" in fields
                  else "{ period buckets { start received ratings } }" if "buckets" in fields
                  else "{ clerk accepted ratings }" if "clerk" in fields
-                 else "{ day tenantCode received feesCents }" if "tenantCode" in fields
+                 else "{ day tenantCode received feesCents }" if "day" in fields
+                 else "{ windowNumber accepted ratings }" if "windowNumber" in fields
                  else "{ id caseNo }")
     kind = "mutation" if "errors" in fields else "query"
     return f"{kind}({', '.join(declared)}) {{ {name}({', '.join(passed)}) {selection} }}", variables

@@ -89,6 +89,21 @@ class SupervisionDailySummary:
                    ratings=d.ratings, bad_ratings=d.bad_ratings, computed_at=d.computed_at)
 
 
+@strawberry.type(description="One window's figures for a period (窗口绩效).")
+class WindowPerformance:
+    window_id: strawberry.ID
+    window_number: str
+    window_name: str
+    tenant_code: str
+    accepted: int = strawberry.field(description="Cases accepted through the window.")
+    decided: int = strawberry.field(description="Of the window's cases, decided in the period.")
+    on_time: int = strawberry.field(description="Of those, decided on time.")
+    yellow_cards: int
+    red_cards: int
+    ratings: int
+    bad_ratings: int
+
+
 @strawberry.type
 class AnalysisQuery:
     @strawberry.field(description="决策分析: cases received and completed, cards by colour, "
@@ -105,8 +120,7 @@ class AnalysisQuery:
 
     @strawberry.field(description="绩效: each member of staff's cases accepted and decided, on "
                                   "time, cards and ratings in a tenant of your subtree for a "
-                                  "period (needs alert:read). Per window: not available (intake's "
-                                  "events do not name the window).")
+                                  "period (needs alert:read).")
     async def supervision_performance(self, info: Info, from_: _From, to: date,
                                       under: str | None = None) -> list[ClerkPerformance]:
         ctx = info.context
@@ -125,3 +139,17 @@ class AnalysisQuery:
         ctx = info.context
         rows = await summary.list_summaries(ctx.session, ctx.principal, under, from_, to)
         return [SupervisionDailySummary.from_row(r) for r in rows]
+
+    @strawberry.field(description="窗口绩效: each window's cases accepted and decided, on time, "
+                                  "cards and ratings in a tenant of your subtree for a period "
+                                  "(needs alert:read).")
+    async def supervision_window_performance(self, info: Info, from_: _From, to: date,
+                                             under: str | None = None) -> list[WindowPerformance]:
+        ctx = info.context
+        rows = await analysis.window_performance(ctx.session, ctx.principal, under, from_, to)
+        return [WindowPerformance(window_id=strawberry.ID(str(f.window.id)),
+                                  window_number=f.window.number, window_name=f.window.name,
+                                  tenant_code=f.tenant_code, accepted=f.accepted,
+                                  decided=f.decided, on_time=f.on_time,
+                                  yellow_cards=f.yellow_cards, red_cards=f.red_cards,
+                                  ratings=f.ratings, bad_ratings=f.bad_ratings) for f in rows]

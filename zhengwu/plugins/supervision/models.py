@@ -56,6 +56,8 @@ class WatchedCase(Base, TenantOwned, Timestamped):
     case_no: Mapped[str] = mapped_column(String(40))
     basic_code: Mapped[str | None] = mapped_column(String(14))
     channel: Mapped[str | None] = mapped_column(String(16))
+    window_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    """The window the case came in through (intake's payloads carry it)."""
     case_type: Mapped[int | None]
     parent_id: Mapped[uuid.UUID | None]
     is_parallel: Mapped[bool] = mapped_column(default=False)

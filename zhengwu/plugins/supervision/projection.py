@@ -181,6 +181,8 @@ def _refresh(row: WatchedCase, event: Event, name: str) -> None:
     for key in ("basic_code", "channel", "case_type", "status"):
         if p.get(key) is not None:
             setattr(row, key, p[key])
+    if p.get("window_id"):
+        row.window_id = uuid.UUID(str(p["window_id"]))
     if "parent_id" in p:
         row.parent_id = uuid.UUID(p["parent_id"]) if p["parent_id"] else None
     if "parts" in p:
