@@ -144,3 +144,29 @@ async def test_performance_per_window(world):
     town = await analysis.window_performance(s, principal("ft_supervisor"), None,
                                              date(2026, 10, 1), date(2026, 10, 31))
     assert town == []
+
+
+async def test_live_view_per_window(world):
+    from tests.plugins.intake.world import COUNTY, SYSTEM
+    from zhengwu.tenants import venues
+
+    s = world
+    centre = await venues.create_venue(s, SYSTEM, COUNTY, venues.NewVenue("service_centre",
+                                                                          "宁国市政务服务中心"))
+    w1 = await venues.create_window(s, SYSTEM, centre.id, venues.NewWindow("1", "综合受理一号窗"))
+    await venues.create_window(s, SYSTEM, centre.id, venues.NewWindow("2", "综合受理二号窗"))
+    await s.commit()
+    clerk = principal("ng_clerk")
+    with at(2026, 10, 12):  # due Mon 19 Oct (promised: 5 working days)
+        for _ in range(2):
+            case = await intake.submit_case(s, clerk, new_case(ENERGY, window_id=w1.id))
+            await intake.accept_case(s, clerk, case.id)
+        await s.commit()
+    o = await monitoring.overview(s, principal("ng_supervisor"), None, date(2026, 10, 20))
+    got = [(w.tenant_code, w.window.number, w.watched, w.paused, w.near_deadline, w.overdue)
+           for w in o.windows]
+    assert got == [("341881", "1", 2, 0, 0, 2), ("341881", "2", 0, 0, 0, 0)]
+    near = await monitoring.overview(s, principal("ng_supervisor"), None, date(2026, 10, 16))
+    assert [(w.watched, w.near_deadline, w.overdue) for w in near.windows] == [(2, 2, 0), (0, 0, 0)]
+    town = await monitoring.overview(s, principal("ft_supervisor"), None, date(2026, 10, 20))
+    assert town.windows == []

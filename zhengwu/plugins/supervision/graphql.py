@@ -283,12 +283,35 @@ class SupervisionFigures:
                    overdue_rectifications=f.overdue_rectifications)
 
 
+@strawberry.type(description="The live figures of the open cases that came in through a window.")
+class SupervisionWindowFigures:
+    window_id: strawberry.ID
+    window_number: str
+    window_name: str
+    tenant_code: str
+    watched: int
+    paused: int
+    near_deadline: int
+    overdue: int
+    yellow_cards: int = strawberry.field(description="Yellow cards standing on its cases.")
+    red_cards: int = strawberry.field(description="Red cards standing on its cases.")
+
+    @classmethod
+    def from_figures(cls, f: monitoring.WindowFigures) -> SupervisionWindowFigures:
+        return cls(window_id=strawberry.ID(str(f.window.id)), window_number=f.window.number,
+                   window_name=f.window.name, tenant_code=f.tenant_code, watched=f.watched,
+                   paused=f.paused, near_deadline=f.near_deadline, overdue=f.overdue,
+                   yellow_cards=f.yellow_cards, red_cards=f.red_cards)
+
+
 @strawberry.type(description="实时监控 — the live figures of a subtree, as of today.")
 class SupervisionOverview:
     as_of: date
     totals: SupervisionFigures
     rows: list[SupervisionFigures] = strawberry.field(
         description="The tenant's own figures (本级) first, then each child's subtree.")
+    windows: list[SupervisionWindowFigures] = strawberry.field(
+        description="Every window of the subtree (zeros included), by tenant and number.")
 
 
 def _key(value: str, kind: str) -> uuid.UUID:
@@ -370,7 +393,9 @@ class AlertQuery:
         o = await monitoring.overview(ctx.session, ctx.principal, under, clock.today_shanghai())
         return SupervisionOverview(as_of=o.as_of,
                                    totals=SupervisionFigures.from_figures(o.totals),
-                                   rows=[SupervisionFigures.from_figures(r) for r in o.rows])
+                                   rows=[SupervisionFigures.from_figures(r) for r in o.rows],
+                                   windows=[SupervisionWindowFigures.from_figures(w)
+                                            for w in o.windows])
 
     @strawberry.field(description="督办 tickets of the acting tenant's subtree (needs alert:read).")
     async def supervision_tickets(self, info: Info, first: int | None = None,

@@ -6,8 +6,10 @@ itself (本级) and for each of its children.
 
 Six statements whatever the size of the subtree: conditional aggregates over the watched
 cases, the live cards, the open tickets, the complaints and the ratings, each grouped by the
-child's path prefix (``substr(tenant_path, 1, len(child path))``), and the tenants. Figures
-are as of ``today`` (Asia/Shanghai); scope and ``alert:read`` are checked once at the tenant asked about.
+child's path prefix (``substr(tenant_path, 1, len(child path))``), and the tenants; three more
+for the windows (every window of the subtree with its open cases and live cards, grouped by the
+projection's ``window_id``). Figures are as of ``today`` (Asia/Shanghai); scope and
+``alert:read`` are checked once at the tenant asked about.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ from zhengwu.plugins.supervision.models import (
     WatchedCase,
 )
 from zhengwu.plugins.supervision.service import require
-from zhengwu.tenants.models import Tenant
+from zhengwu.tenants.models import Tenant, Window
 from zhengwu.tenants.scope import access_tenant
 
-__all__ = ["Figures", "Overview", "overview"]
+__all__ = ["Figures", "Overview", "WindowFigures", "overview"]
 
 _CHILD_CODE_LENGTH = {"province": 4, "city": 6, "county": 9, "township": 12}
 _FIGURES = ("watched", "paused", "near_deadline", "overdue", "step_over_limit", "yellow_cards",
@@ -62,11 +64,26 @@ class Figures:
 
 
 @dataclass
+class WindowFigures:
+    """The live figures of the cases that came in through one window."""
+
+    window: Window
+    tenant_code: str
+    watched: int = 0
+    paused: int = 0
+    near_deadline: int = 0
+    overdue: int = 0
+    yellow_cards: int = 0
+    red_cards: int = 0
+
+
+@dataclass
 class Overview:
     tenant: Tenant
     as_of: date
     totals: Figures
     rows: list[Figures] = field(default_factory=list)  # 本级 first, then each child
+    windows: list[WindowFigures] = field(default_factory=list)  # every window of the subtree
 
 
 def _count(cond: Any) -> Any:
@@ -143,4 +160,38 @@ async def overview(session: AsyncSession, principal: Principal, under: str | Non
             for key in _FIGURES:
                 if key in m:
                     setattr(totals, key, getattr(totals, key) + int(m[key]))
-    return Overview(tenant=tenant, as_of=today, totals=totals, rows=list(rows.values()))
+    return Overview(tenant=tenant, as_of=today, totals=totals, rows=list(rows.values()),
+                    windows=await _windows(session, tenant.path, today))
+
+
+async def _windows(session: AsyncSession, path: str, today: date) -> list[WindowFigures]:
+    """Every window of the subtree with its open cases' figures (three statements)."""
+    windows = (await session.execute(
+        select(Window, Tenant.code).join(Tenant, Tenant.id == Window.tenant_id)
+        .where(subtree_clause(Tenant.path, path)).order_by(Tenant.path, Window.number))).all()
+    out = {w.id: WindowFigures(w, code) for w, code in windows}
+    if not out:
+        return []
+    c = WatchedCase
+    running = and_(c.watching, ~c.paused)
+    found = list((await session.execute(
+        select(c.window_id, func.count().label("watched"), _count(c.paused).label("paused"),
+               _count(and_(running, c.yellow_on <= today, c.due_date >= today))
+               .label("near_deadline"),
+               _count(and_(running, c.due_date < today)).label("overdue"))
+        .where(subtree_clause(c.tenant_path, path), c.watching, c.window_id.is_not(None))
+        .group_by(c.window_id))).mappings().all())
+    found += (await session.execute(
+        select(c.window_id, _count(Alert.colour == "yellow").label("yellow_cards"),
+               _count(Alert.colour == "red").label("red_cards"))
+        .select_from(Alert).join(c, c.id == Alert.case_id)
+        .where(subtree_clause(Alert.tenant_path, path), c.window_id.is_not(None),
+               Alert.status.not_in(("closed", "cleared")))
+        .group_by(c.window_id))).mappings().all()
+    for m in found:
+        f = out.get(m["window_id"])
+        if f is not None:
+            for key, value in m.items():
+                if key != "window_id":
+                    setattr(f, key, int(value or 0))
+    return list(out.values())
