@@ -1,0 +1,77 @@
+"""The disclosure plugin (政务公开): catalogs, publications and their review chain, requests
+for disclosure on the statutory clock, the public feed and the annual report.
+
+The plugin object is this module: its hookimpls only say who the plugin is and hand the core
+its parts. The behaviour lives in ``catalog`` (the coded catalog), ``publications`` and
+``review`` (items and the review chain), ``requests`` and ``clock`` (依申请公开), ``feed``
+(what the public sees), ``report`` (the annual report).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zhengwu.core.hooks import hookimpl
+from zhengwu.core.plugin_api import (
+    PermissionsContribution,
+    PluginInfo,
+    SchemaContribution,
+)
+from zhengwu.plugins.disclosure import models
+from zhengwu.plugins.disclosure.settings import DisclosureSettings
+
+NAME = "disclosure"
+TIERS = ("province", "city", "county", "township")
+"""Every government from the province down to the township discloses (villages publish 村务公开
+under other rules, not the regulation)."""
+
+PERMISSIONS = (
+    "publication:read", "publication:draft", "publication:review", "publication:approve",
+    "publication:withdraw", "disclosure_catalog:write",
+    "disclosure_request:read", "disclosure_request:register", "disclosure_request:handle",
+    "disclosure_request:extend", "disclosure_report:read", "disclosure_report:write",
+    "disclosure_stats:read",
+)
+_READ = ("publication:read", "disclosure_request:read", "disclosure_report:read",
+         "disclosure_stats:read")
+DEFAULT_GRANTS = {
+    "province_admin": (*_READ, "disclosure_catalog:write", "disclosure_report:write"),
+    "city_admin": (*_READ, "disclosure_catalog:write", "disclosure_report:write"),
+    "county_admin": (*_READ, "disclosure_catalog:write", "disclosure_report:write"),
+    "disclosure_editor": ("publication:read", "publication:draft", "disclosure_request:read",
+                          "disclosure_request:register", "disclosure_request:handle",
+                          "disclosure_report:read", "disclosure_report:write"),
+    "disclosure_reviewer": ("publication:read", "publication:review", "publication:withdraw",
+                            "disclosure_request:read", "disclosure_request:handle",
+                            "disclosure_report:read"),
+    "disclosure_approver": ("publication:read", "publication:review", "publication:approve",
+                            "publication:withdraw", "disclosure_catalog:write",
+                            "disclosure_request:read", "disclosure_request:handle",
+                            "disclosure_request:extend", "disclosure_report:read",
+                            "disclosure_report:write"),
+    "supervisor": _READ,
+    "assessor": ("disclosure_stats:read",),
+    "auditor": _READ,
+}
+"""Editors (经办人) draft, register and handle requests; reviewers (分管领导) review; approvers
+(主要领导, head of the disclosure office) approve major items and extensions (Art. 33 ¶2).
+Which role a review step needs is a tenant setting (``step_roles``); the permission
+``publication:review``/``approve`` is needed as well. Assessors get aggregates only."""
+
+
+@hookimpl
+def zhengwu_plugin_info() -> PluginInfo:
+    return PluginInfo(name=NAME, version="0.1.0", title_zh="政务公开", title_en="Disclosure",
+                      tiers=TIERS, settings=DisclosureSettings, announces=(), listens=())
+
+
+@hookimpl
+def zhengwu_schema() -> SchemaContribution:
+    return SchemaContribution(plugin=NAME, tables=models.TABLES,
+                              migrations=str(Path(__file__).parent / "migrations"))
+
+
+@hookimpl
+def zhengwu_permissions() -> PermissionsContribution:
+    return PermissionsContribution(plugin=NAME, permissions=PERMISSIONS,
+                                   default_grants=DEFAULT_GRANTS)
