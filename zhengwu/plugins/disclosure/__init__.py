@@ -13,6 +13,7 @@ from pathlib import Path
 
 from zhengwu.core.hooks import hookimpl
 from zhengwu.core.plugin_api import (
+    GraphQLContribution,
     PermissionsContribution,
     PluginInfo,
     SchemaContribution,
@@ -75,3 +76,10 @@ def zhengwu_schema() -> SchemaContribution:
 def zhengwu_permissions() -> PermissionsContribution:
     return PermissionsContribution(plugin=NAME, permissions=PERMISSIONS,
                                    default_grants=DEFAULT_GRANTS)
+
+
+@hookimpl
+def zhengwu_graphql(tier: str) -> GraphQLContribution | None:
+    from zhengwu.plugins.disclosure.graphql import contribution
+
+    return contribution(NAME, tier)
