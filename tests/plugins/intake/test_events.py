@@ -65,6 +65,8 @@ async def test_lifecycle_events_are_announced_without_personal_data(system_sessi
     assert all(e.tenant_path == "34/3418/341881" for e in heard)
     decided = heard[names.index("intake.case_decided")]
     assert decided.payload["decision"] == "approved" and decided.payload["skipped_steps"] == [2, 3]
+    assert {e.payload["department_name"] for e in heard  # a department: not personal data
+            if e.name != "intake.deadline_changed"} == {"宁国市数据资源管理局"}
     moved = heard[names.index("intake.deadline_changed")].payload
     assert (moved["from"], moved["to"]) == ("2026-10-10", "2026-10-12")  # paused 28–29 Sep
     text = json.dumps([dict(e.payload) for e in heard], ensure_ascii=False)

@@ -118,12 +118,19 @@ async def test_a_supervisor_works_through_the_cards(api, system_session):
     with at(2026, 10, 8, 12):
         live = await api.gql("ng_supervisor", '{ supervisionOverview(under: "341881") { asOf '
                                               "totals { watched overdue redCards openTickets } "
-                                              "rows { tenant { code } subtree watched overdue } } }")
+                                              "rows { tenant { code } subtree watched overdue } "
+                                              "departments { tenantCode departmentName watched "
+                                              "overdue redCards } } }")
     view = live["data"]["supervisionOverview"]
     assert view["asOf"] == "2026-10-08"
     assert view["totals"] == {"watched": 1, "overdue": 1, "redCards": 1, "openTickets": 1}
     assert view["rows"][-1] == {"tenant": {"code": "341881204"}, "subtree": True, "watched": 1,
                                 "overdue": 1}
+    assert view["departments"] == [
+        {"tenantCode": "341881", "departmentName": "宁国市数据资源管理局", "watched": 0,
+         "overdue": 0, "redCards": 0},
+        {"tenantCode": "341881204", "departmentName": "方塘乡人民政府", "watched": 1,
+         "overdue": 1, "redCards": 1}]
     tickets = await api.gql("ft_supervisor", "{ supervisionTickets(openOnly: true) { totalCount "
                                              "edges { node { id instructions } } } }")
     assert tickets["data"]["supervisionTickets"]["totalCount"] == 1

@@ -28,8 +28,9 @@ def _figures(f):
             f.yellow_cards, f.red_cards, f.open_tickets)
 
 
-async def test_figures_of_a_county_and_its_townships(world):
-    s = world
+async def _scenario(s) -> None:
+    """宁国市: three energy cases (one paused, one decided with steps skipped), 方塘乡: one
+    accepted with a material missing, 方塘村: one agent case; swept and 督办 on 9 Oct."""
     clerk, approver = principal("ng_clerk"), principal("ng_approver")
     ft_clerk, agent = principal("ft_clerk"), principal("ft_agent")
     with clock.freeze(MON):
@@ -53,6 +54,12 @@ async def test_figures_of_a_county_and_its_townships(world):
         await service.supervise_case(s, principal("ng_supervisor"), case_no=town_no,
                                      instructions="督办")
         await s.commit()
+
+
+async def test_figures_of_a_county_and_its_townships(world):
+    s = world
+    await _scenario(s)
+    with at(2026, 10, 9):
         o = await monitoring.overview(s, principal("ng_supervisor"), None, clock.today_shanghai())
     assert o.as_of == date(2026, 10, 9) and o.tenant.code == "341881"
     # code, watched, paused, near, overdue, step, yellow, red, tickets
@@ -75,3 +82,70 @@ async def test_figures_of_a_county_and_its_townships(world):
         await monitoring.overview(s, principal("ft_supervisor"), "341881", date(2026, 10, 9))
     with pytest.raises(PermissionDenied):
         await monitoring.overview(s, principal("ng_assessor"), None, date(2026, 10, 9))
+
+
+def _departments(o):
+    return [(d.tenant_code, d.department_name, d.watched, d.paused, d.near_deadline, d.overdue,
+             d.yellow_cards, d.red_cards) for d in o.departments]
+
+
+async def test_figures_per_department(world):
+    from tests.plugins.intake.world import COUNTY, PROPERTY, SYSTEM, credit
+    from zhengwu.core.catalog import implementation
+    from zhengwu.core.catalog.inputs import NewImplementation
+
+    s = world
+    await implementation.adopt_item(s, SYSTEM, COUNTY, NewImplementation(  # no case: zeros
+        basic_code=PROPERTY, department_name="宁国市自然资源和规划局",
+        department_credit_code=credit(3), promised_days=10))
+    await _scenario(s)
+    o = await monitoring.overview(s, principal("ng_supervisor"), None, date(2026, 10, 9))
+    # handling tenant, department, watched, paused, near, overdue, yellow, red — by hand:
+    assert _departments(o) == [
+        # two open energy cases (one paused, one near its deadline: yellow), and the decided
+        # one's red skipped-steps card standing
+        ("341881", "宁国市数据资源管理局", 2, 1, 1, 0, 1, 1),
+        ("341881", "宁国市自然资源和规划局", 0, 0, 0, 0, 0, 0),
+        # 方塘乡 handles its own case and 方塘村's agent case: both overdue, each with a yellow
+        # and a red deadline card, plus the missing material's red card
+        ("341881204", "方塘乡人民政府", 2, 0, 0, 2, 2, 3),
+    ]
+    town = await monitoring.overview(s, principal("ft_supervisor"), None, date(2026, 10, 9))
+    assert _departments(town) == [("341881204", "方塘乡人民政府", 2, 0, 0, 2, 2, 3)]
+    village = await monitoring.overview(s, principal("ft_supervisor"), VILLAGE, date(2026, 10, 9))
+    # 方塘村 implements nothing; its agent case is counted at the department handling it
+    assert _departments(village) == [("341881204", "方塘乡人民政府", 1, 0, 0, 1, 1, 1)]
+    sibling = await monitoring.overview(s, principal("gk_supervisor"), None, date(2026, 10, 9))
+    assert sibling.departments == []
+
+
+async def test_the_overview_costs_a_constant_number_of_statements(world):
+    from sqlalchemy import event
+
+    s = world
+    engine = s.bind
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, params, context, executemany):
+        if "set_config('zhengwu.scope'" not in statement:
+            seen.append(statement)
+
+    counts = []
+    for rounds in (1, 4):
+        with clock.freeze(MON):
+            for _ in range(rounds):
+                case = await intake.submit_case(s, principal("ng_clerk"), new_case(ENERGY))
+                await intake.accept_case(s, principal("ng_clerk"), case.id)
+                town = await intake.submit_case(s, principal("ft_clerk"),
+                                                new_case(MIGRANT, TOWNSHIP, materials=(1, 2)))
+                await intake.accept_case(s, principal("ft_clerk"), town.id, tolerate_missing=True)
+            await s.commit()
+        seen.clear()
+        event.listen(engine.sync_engine, "before_cursor_execute", before)
+        try:
+            o = await monitoring.overview(s, principal("ng_supervisor"), None, date(2026, 10, 9))
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", before)
+        counts.append(len(seen))
+        assert o.totals.watched == 2 * (1 if rounds == 1 else 5)
+    assert counts[0] == counts[1], counts

@@ -155,7 +155,8 @@ def _history(session: AsyncSession, case: Case, principal: Principal, action: st
 
 
 def _payload(case: Case, **extra: Any) -> dict[str, Any]:
-    """An event payload: ids, codes, dates — never personal data."""
+    """An event payload: ids, codes, dates, the handling department's name — never personal
+    data."""
     return {"case_id": str(case.id), "case_no": case.case_no, "status": case.status,
             "basic_code": case.basic_code, "channel": case.channel,
             "handling_path": case.handling_path, "case_type": case.case_type,
@@ -163,7 +164,8 @@ def _payload(case: Case, **extra: Any) -> dict[str, Any]:
             "due_date": case.due_date.isoformat() if case.due_date else None,
             "submitted_on": case.submitted_on.isoformat(),
             "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
-            "window_id": str(case.window_id) if case.window_id else None, **extra}
+            "window_id": str(case.window_id) if case.window_id else None,
+            "department_name": case.department_name, **extra}
 
 
 async def _announce(session: AsyncSession, case: Case, name: str, principal: Principal,

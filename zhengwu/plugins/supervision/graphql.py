@@ -304,6 +304,25 @@ class SupervisionWindowFigures:
                    yellow_cards=f.yellow_cards, red_cards=f.red_cards)
 
 
+@strawberry.type(description="The live figures of the open cases a department handles.")
+class SupervisionDepartmentFigures:
+    tenant_code: str = strawberry.field(description="The handling tenant's division code.")
+    department_name: str = strawberry.field(description="实施主体 — as the item's implementation "
+                                            "names it.")
+    watched: int
+    paused: int
+    near_deadline: int
+    overdue: int
+    yellow_cards: int = strawberry.field(description="Yellow cards standing on its cases.")
+    red_cards: int = strawberry.field(description="Red cards standing on its cases.")
+
+    @classmethod
+    def from_figures(cls, f: monitoring.DepartmentFigures) -> SupervisionDepartmentFigures:
+        return cls(tenant_code=f.tenant_code, department_name=f.department_name,
+                   watched=f.watched, paused=f.paused, near_deadline=f.near_deadline,
+                   overdue=f.overdue, yellow_cards=f.yellow_cards, red_cards=f.red_cards)
+
+
 @strawberry.type(description="实时监控 — the live figures of a subtree, as of today.")
 class SupervisionOverview:
     as_of: date
@@ -312,6 +331,9 @@ class SupervisionOverview:
         description="The tenant's own figures (本级) first, then each child's subtree.")
     windows: list[SupervisionWindowFigures] = strawberry.field(
         description="Every window of the subtree (zeros included), by tenant and number.")
+    departments: list[SupervisionDepartmentFigures] = strawberry.field(
+        description="Every department of the subtree (those implementing an item: zeros "
+                    "included), by handling tenant and name.")
 
 
 def _key(value: str, kind: str) -> uuid.UUID:
@@ -395,7 +417,9 @@ class AlertQuery:
                                    totals=SupervisionFigures.from_figures(o.totals),
                                    rows=[SupervisionFigures.from_figures(r) for r in o.rows],
                                    windows=[SupervisionWindowFigures.from_figures(w)
-                                            for w in o.windows])
+                                            for w in o.windows],
+                                   departments=[SupervisionDepartmentFigures.from_figures(d)
+                                                for d in o.departments])
 
     @strawberry.field(description="督办 tickets of the acting tenant's subtree (needs alert:read).")
     async def supervision_tickets(self, info: Info, first: int | None = None,

@@ -58,6 +58,8 @@ class WatchedCase(Base, TenantOwned, Timestamped):
     channel: Mapped[str | None] = mapped_column(String(16))
     window_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     """The window the case came in through (intake's payloads carry it)."""
+    department_name: Mapped[str | None] = mapped_column(String(200))
+    """The department handling the case's item (intake's payloads carry it since s006)."""
     case_type: Mapped[int | None]
     parent_id: Mapped[uuid.UUID | None]
     is_parallel: Mapped[bool] = mapped_column(default=False)

@@ -8,8 +8,10 @@ Six statements whatever the size of the subtree: conditional aggregates over the
 cases, the live cards, the open tickets, the complaints and the ratings, each grouped by the
 child's path prefix (``substr(tenant_path, 1, len(child path))``), and the tenants; three more
 for the windows (every window of the subtree with its open cases and live cards, grouped by the
-projection's ``window_id``). Figures are as of ``today`` (Asia/Shanghai); scope and
-``alert:read`` are checked once at the tenant asked about.
+projection's ``window_id``) and three for the departments (every department implementing an
+item in the subtree, and any department named by an open case, with its open cases and live
+cards, grouped by the projection's handling tenant and ``department_name``). Figures are as of
+``today`` (Asia/Shanghai); scope and ``alert:read`` are checked once at the tenant asked about.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from zhengwu.core.catalog.models import Implementation
 from zhengwu.core.db import subtree_clause
 from zhengwu.core.errors import NotFound
 from zhengwu.core.security.principal import Principal
@@ -35,7 +38,7 @@ from zhengwu.plugins.supervision.service import require
 from zhengwu.tenants.models import Tenant, Window
 from zhengwu.tenants.scope import access_tenant
 
-__all__ = ["Figures", "Overview", "WindowFigures", "overview"]
+__all__ = ["DepartmentFigures", "Figures", "Overview", "WindowFigures", "overview"]
 
 _CHILD_CODE_LENGTH = {"province": 4, "city": 6, "county": 9, "township": 12}
 _FIGURES = ("watched", "paused", "near_deadline", "overdue", "step_over_limit", "yellow_cards",
@@ -78,12 +81,28 @@ class WindowFigures:
 
 
 @dataclass
+class DepartmentFigures:
+    """The live figures of the open cases one department of one tenant handles."""
+
+    tenant_code: str
+    handling_path: str
+    department_name: str
+    watched: int = 0
+    paused: int = 0
+    near_deadline: int = 0
+    overdue: int = 0
+    yellow_cards: int = 0
+    red_cards: int = 0
+
+
+@dataclass
 class Overview:
     tenant: Tenant
     as_of: date
     totals: Figures
     rows: list[Figures] = field(default_factory=list)  # 本级 first, then each child
     windows: list[WindowFigures] = field(default_factory=list)  # every window of the subtree
+    departments: list[DepartmentFigures] = field(default_factory=list)  # by tenant, then name
 
 
 def _count(cond: Any) -> Any:
@@ -161,7 +180,8 @@ async def overview(session: AsyncSession, principal: Principal, under: str | Non
                 if key in m:
                     setattr(totals, key, getattr(totals, key) + int(m[key]))
     return Overview(tenant=tenant, as_of=today, totals=totals, rows=list(rows.values()),
-                    windows=await _windows(session, tenant.path, today))
+                    windows=await _windows(session, tenant.path, today),
+                    departments=await _departments(session, tenant.path, today))
 
 
 async def _windows(session: AsyncSession, path: str, today: date) -> list[WindowFigures]:
@@ -195,3 +215,48 @@ async def _windows(session: AsyncSession, path: str, today: date) -> list[Window
                 if key != "window_id":
                     setattr(f, key, int(value or 0))
     return list(out.values())
+
+
+async def _departments(session: AsyncSession, path: str,
+                       today: date) -> list[DepartmentFigures]:
+    """Every department of the subtree with its open cases' figures (three statements): the
+    departments implementing an active item at a tenant of the subtree (zeros included) and
+    any other named by an open case or a live card (a department since renamed, say); keyed by
+    the handling tenant and the name, as intake's payloads carry it."""
+    out: dict[tuple[str, str], DepartmentFigures] = {}
+
+    def row(handling_path: str, name: str) -> DepartmentFigures:
+        key = (handling_path, name)
+        if key not in out:
+            out[key] = DepartmentFigures(handling_path.rsplit("/", 1)[-1], handling_path, name)
+        return out[key]
+
+    i = Implementation
+    for handling_path, name in (await session.execute(
+            select(i.tenant_path, i.department_name).distinct()
+            .where(subtree_clause(i.tenant_path, path), i.status == "active"))).all():
+        row(handling_path, name)
+    c = WatchedCase
+    running = and_(c.watching, ~c.paused)
+    found = list((await session.execute(
+        select(c.handling_path, c.department_name, func.count().label("watched"),
+               _count(c.paused).label("paused"),
+               _count(and_(running, c.yellow_on <= today, c.due_date >= today))
+               .label("near_deadline"),
+               _count(and_(running, c.due_date < today)).label("overdue"))
+        .where(subtree_clause(c.tenant_path, path), c.watching, c.department_name.is_not(None))
+        .group_by(c.handling_path, c.department_name))).mappings().all())
+    found += (await session.execute(
+        select(c.handling_path, c.department_name,
+               _count(Alert.colour == "yellow").label("yellow_cards"),
+               _count(Alert.colour == "red").label("red_cards"))
+        .select_from(Alert).join(c, c.id == Alert.case_id)
+        .where(subtree_clause(Alert.tenant_path, path), c.department_name.is_not(None),
+               Alert.status.not_in(("closed", "cleared")))
+        .group_by(c.handling_path, c.department_name))).mappings().all()
+    for m in found:
+        f = row(m["handling_path"], m["department_name"])
+        for key, value in m.items():
+            if key not in ("handling_path", "department_name"):
+                setattr(f, key, int(value or 0))
+    return [out[key] for key in sorted(out)]

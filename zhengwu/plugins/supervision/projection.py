@@ -183,6 +183,8 @@ def _refresh(row: WatchedCase, event: Event, name: str) -> None:
             setattr(row, key, p[key])
     if p.get("window_id"):
         row.window_id = uuid.UUID(str(p["window_id"]))
+    if p.get("department_name"):
+        row.department_name = str(p["department_name"])[:200]
     if "parent_id" in p:
         row.parent_id = uuid.UUID(p["parent_id"]) if p["parent_id"] else None
     if "parts" in p:
