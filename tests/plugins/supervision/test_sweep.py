@@ -260,6 +260,47 @@ async def test_notifications_go_to_the_handler_and_the_supervisors_above(world):
         assert await notify_pending(s, clock.now(), notifier=capture) == 0
 
 
+async def test_the_window_head_is_notified_too(world, settings):
+    from tests.plugins.intake.world import PASSWORD
+    from zhengwu.core.security import users
+    from zhengwu.tenants import venues
+
+    s = world
+    chief = await users.create_user(s, SYSTEM, users.NewUser("ng_chief", COUNTY, PASSWORD),
+                                    settings=settings)
+    holder = await users.create_user(s, SYSTEM, users.NewUser("ng_holder", COUNTY, PASSWORD),
+                                     settings=settings)
+    centre = await venues.create_venue(s, SYSTEM, COUNTY, venues.NewVenue("service_centre",
+                                                                          "宁国市政务服务中心"))
+    headed = await venues.create_window(s, SYSTEM, centre.id, venues.NewWindow(
+        "1", "综合受理一号窗", chief_representative_id=chief.id, holder_id=holder.id))
+    held = await venues.create_window(s, SYSTEM, centre.id, venues.NewWindow(
+        "2", "综合受理二号窗", holder_id=holder.id))
+    await s.commit()
+    nos = {}
+    with clock.freeze(MON):  # due Sat 10 Oct
+        for label, window in (("chief", headed.id), ("holder", held.id), ("none", None)):
+            case = await intake.submit_case(s, CLERK, new_case(ENERGY, window_id=window))
+            await intake.accept_case(s, CLERK, case.id)
+            nos[case.case_no] = label
+        await s.commit()
+    capture = Capture()
+    with at(2026, 10, 12):
+        await _run(s)
+        await notify_pending(s, clock.now(), notifier=capture)
+        await s.commit()
+    got = {nos[n.case_no]: n.recipients for n in capture.sent if n.reason == "overdue"}
+    assert got == {  # the chief representative heads the window; failing one, the holder
+        "chief": ("ng_clerk", "ng_chief", "ng_supervisor", "xc_supervisor"),
+        "holder": ("ng_clerk", "ng_holder", "ng_supervisor", "xc_supervisor"),
+        "none": ("ng_clerk", "ng_supervisor", "xc_supervisor"),
+    }
+    history = (await s.scalars(select(AlertEntry.data).join(Alert, Alert.id == AlertEntry.alert_id)
+                               .where(Alert.reason == "overdue", AlertEntry.action == "notified",
+                                      Alert.case_no.in_(list(nos))))).all()
+    assert sorted("ng_chief" in d["recipients"] for d in history) == [False, False, True]
+
+
 async def test_the_scheduled_job_reports_progress(world, sessionmaker, settings):
     s = world
     await _cases(s)

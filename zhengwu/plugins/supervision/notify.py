@@ -1,8 +1,10 @@
 """Sending cards to people: the notification adapter and the job that feeds it.
 
 A card goes to the member of staff who acted on the case last (the responsible clerk or
-approver) and to the supervisors of the handling tenant and every tier above it (users holding
-the ``supervisor`` role by a grant that covers the handling tenant). ``Notifier`` is the one
+approver), to the head of the window the case came in through (the projection keeps intake's
+``window_id``; the head is the window's chief representative, 首席代表, or failing an active
+one its post holder, A岗) and to the supervisors of the handling tenant and every tier above it
+(users holding the ``supervisor`` role by a grant that covers the handling tenant). ``Notifier`` is the one
 small protocol an SMS, mail or instant-message adapter implements; ``LoggingNotifier`` (the
 default) writes one log line per card. Never personal data: a card names a case number, a
 reason and usernames.
@@ -25,10 +27,12 @@ from typing import Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from zhengwu.core.security.models import Grant, User
 from zhengwu.plugins.supervision.lifecycle import REASONS
-from zhengwu.plugins.supervision.models import Alert, AlertEntry
+from zhengwu.plugins.supervision.models import Alert, AlertEntry, WatchedCase
+from zhengwu.tenants.models import Window
 from zhengwu.tenants.scope import ancestor_paths
 
 __all__ = ["LoggingNotifier", "Notification", "Notifier", "current_notifier", "notify_pending",
@@ -104,6 +108,27 @@ async def _supervisors(session: AsyncSession, paths: set[str]) -> dict[str, list
     return out
 
 
+async def _window_heads(session: AsyncSession, case_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Case id → username of the head of the window it came in through (one statement): the
+    chief representative (首席代表) if active, else the post holder (A岗) if active."""
+    if not case_ids:
+        return {}
+    chief, holder = aliased(User), aliased(User)
+    rows = (await session.execute(
+        select(WatchedCase.id, chief.username, chief.is_active, holder.username, holder.is_active)
+        .join(Window, Window.id == WatchedCase.window_id)
+        .outerjoin(chief, chief.id == Window.chief_representative_id)
+        .outerjoin(holder, holder.id == Window.holder_id)
+        .where(WatchedCase.id.in_(sorted(case_ids))))).all()
+    out: dict[uuid.UUID, str] = {}
+    for case_id, chief_name, chief_active, holder_name, holder_active in rows:
+        if chief_name and chief_active:
+            out[case_id] = chief_name
+        elif holder_name and holder_active:
+            out[case_id] = holder_name
+    return out
+
+
 async def notify_pending(session: AsyncSession, now: datetime, *,
                          notifier: Notifier | None = None, batch: int = BATCH) -> int:
     """Send every card waiting to be sent; returns how many. The caller commits."""
@@ -117,9 +142,12 @@ async def notify_pending(session: AsyncSession, now: datetime, *,
         if not alerts:
             break
         supervisors = await _supervisors(session, {a.handling_path for a in alerts})
+        heads = await _window_heads(session, {a.case_id for a in alerts})
         out = []
         for a in alerts:
-            people = ([a.handler] if a.handler else []) + supervisors.get(a.handling_path, [])
+            head = heads.get(a.case_id)
+            people = (([a.handler] if a.handler else []) + ([head] if head else [])
+                      + supervisors.get(a.handling_path, []))
             recipients = tuple(dict.fromkeys(people))
             out.append(Notification(
                 alert_id=a.id, case_no=a.case_no, colour=a.colour, reason=a.reason,
