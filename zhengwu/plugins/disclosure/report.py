@@ -186,6 +186,7 @@ class ReportTable:
     columns: tuple[Column, ...]
     rows: tuple[ReportRow, ...]
     note: str | None = None
+    labelled: bool = True  # the first column holds the row labels (section 四 has none)
 
     def row(self, key: str) -> ReportRow:
         return next(r for r in self.rows if r.key == key)
@@ -469,15 +470,14 @@ def _requests_table(counts: _RequestCounts, sums: _Sums) -> ReportTable:
     rows.append(ReportRow("carried_forward", "四、结转下年度继续办理", 0, tuple(forward)))
     columns = (*(Column(k, label) for k, label in APPLICANTS), Column(TOTAL, "总计"))
     header = (
-        (HeaderCell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3),
-         HeaderCell("申请人情况", colspan=7)),
+        (HeaderCell("", rowspan=3), HeaderCell("申请人情况", colspan=7)),
         (HeaderCell("自然人", rowspan=2), HeaderCell("法人或其他组织", colspan=5),
          HeaderCell("总计", rowspan=2)),
         tuple(HeaderCell(label) for _, label in APPLICANTS[1:]),
     )
-    note = None
-    if sums.carried_over:
-        note = "“上年结转”含填报人录入的平台启用前结转件数。"
+    note = "总计列的勾稽关系：第一项加第二项之和，等于第三项加第四项之和。"
+    if sums.carried_over or sums.carried_over_total is not None:
+        note += "“上年结转”含填报人录入的平台启用前结转件数。"
     return ReportTable("requests", "收到和处理政府信息公开申请情况", header, columns, tuple(rows),
                        note=note)
 
@@ -493,7 +493,7 @@ def _review_table(sums: _Sums) -> ReportTable:
     values = tuple(float(sums.review.get(c.key, 0)) for c in columns)
     return ReportTable("review_litigation", "政府信息公开行政复议、行政诉讼情况", header, columns,
                        (ReportRow("cases", "件数", 0, values),),
-                       note="本表数字由填报人录入（平台不掌握复议和诉讼案件）。")
+                       note="本表数字由填报人录入（平台不掌握复议和诉讼案件）。", labelled=False)
 
 
 # ------------------------------------------------------------------------------ checks
