@@ -10,10 +10,12 @@ its parts. The behaviour lives in ``catalog`` (the coded catalog), ``publication
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from zhengwu.core.hooks import hookimpl
 from zhengwu.core.plugin_api import (
     GraphQLContribution,
+    MetricSpec,
     PermissionsContribution,
     PluginInfo,
     SchemaContribution,
@@ -83,3 +85,20 @@ def zhengwu_graphql(tier: str) -> GraphQLContribution | None:
     from zhengwu.plugins.disclosure.graphql import contribution
 
     return contribution(NAME, tier)
+
+
+@hookimpl
+def zhengwu_routes() -> list[Any]:
+    """The public feed (``routes``: ``/public/{code}/disclosure…``, no login)."""
+    from zhengwu.plugins.disclosure.routes import PublicFeedController, PublicFeedPageController
+
+    return [PublicFeedController, PublicFeedPageController]
+
+
+@hookimpl
+def zhengwu_metrics() -> list[MetricSpec]:
+    """Publications on time and overdue, requests answered on time, replies by type, catalog
+    completeness (see ``metrics``)."""
+    from zhengwu.plugins.disclosure.metrics import metric_specs
+
+    return metric_specs(NAME)
