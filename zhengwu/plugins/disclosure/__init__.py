@@ -14,6 +14,7 @@ from typing import Any
 
 from zhengwu.core.hooks import hookimpl
 from zhengwu.core.plugin_api import (
+    CliContribution,
     GraphQLContribution,
     MetricSpec,
     PermissionsContribution,
@@ -102,3 +103,12 @@ def zhengwu_metrics() -> list[MetricSpec]:
     from zhengwu.plugins.disclosure.metrics import metric_specs
 
     return metric_specs(NAME)
+
+
+@hookimpl
+def zhengwu_cli() -> CliContribution:
+    """``zhengwu disclosure report …`` (the annual report; ``cli``)."""
+    from zhengwu.plugins.disclosure.cli import app
+
+    return CliContribution(plugin=NAME, app=app, demo=None,
+                           help="政务公开: render the annual report (年度报告).")
