@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -22,6 +23,9 @@ from rich.table import Table
 
 from zhengwu.core.errors import DomainError, InvalidField
 from zhengwu.core.security.principal import Principal
+
+if TYPE_CHECKING:
+    from zhengwu.plugins.disclosure.report import AnnualReport
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -48,19 +52,27 @@ def report(
     Prints a summary; writes HTML and/or Excel. Failing consistency checks are all listed and
     nothing is written (exit code 1).
     """
+    from zhengwu.cli import _runtime
+    from zhengwu.plugins.disclosure.report_render import render_html, render_xlsx
+
     try:
-        asyncio.run(_report(tenant, year, html, xlsx, subtree))
+        result = asyncio.run(_report(tenant, year, subtree))
     except DomainError as exc:
         _print_problems(exc)
         raise typer.Exit(1) from exc
+    console = _runtime.console
+    if html is not None:
+        html.write_text(render_html(result), encoding="utf-8")
+        console.print(f"HTML → {escape(str(html))}", highlight=False)
+    if xlsx is not None:
+        xlsx.write_bytes(render_xlsx(result))
+        console.print(f"Excel → {escape(str(xlsx))}", highlight=False)
 
 
-async def _report(code: str, year: int, html: Path | None, xlsx: Path | None,
-                  subtree: bool) -> None:
+async def _report(code: str, year: int, subtree: bool) -> AnnualReport:
     from zhengwu.cli import _runtime
     from zhengwu.platform import boot
     from zhengwu.plugins.disclosure.report import annual_report
-    from zhengwu.plugins.disclosure.report_render import render_html, render_xlsx
 
     boot()
     console = _runtime.console
@@ -82,12 +94,7 @@ async def _report(code: str, year: int, html: Path | None, xlsx: Path | None,
         console.print(f"{row.label}: 本年制发 {issued}，本年废止 {repealed}，现行有效 {in_force}",
                       highlight=False)
     console.print("[green]checks passed[/green] / 校验通过")
-    if html is not None:
-        html.write_text(render_html(report), encoding="utf-8")
-        console.print(f"HTML → {escape(str(html))}", highlight=False)
-    if xlsx is not None:
-        xlsx.write_bytes(render_xlsx(report))
-        console.print(f"Excel → {escape(str(xlsx))}", highlight=False)
+    return report
 
 
 def _print_problems(exc: DomainError) -> None:
