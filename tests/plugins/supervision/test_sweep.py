@@ -352,3 +352,85 @@ async def test_the_sweep_from_the_command_line(world, settings, monkeypatch):
     assert (report["today"], report["raised"], report["overdue"]) == ("2026-10-12", 9, 4)
     assert again.exit_code == 0 and "cards raised / 新亮牌" in again.output
     assert sent.exit_code == 0 and "9 card(s) sent" in sent.output
+
+
+async def test_a_complaint_not_answered_in_time_gets_a_red_card(world):
+    from zhengwu.plugins.supervision import complaints
+
+    s = world
+    clerk = principal("ng_clerk")
+    with at(2026, 9, 30):  # Wed: due Tue 13 Oct (8, 9, 10 调休, 12, 13 Oct)
+        late = await complaints.file_complaint(s, clerk, tenant_code=COUNTY, source="hall",
+                                               category="attitude", content="窗口态度差")
+        prompt = await complaints.file_complaint(s, clerk, tenant_code=COUNTY, source="online",
+                                                 category="efficiency", content="办理太慢")
+        await s.commit()
+        late_id, prompt_id = late.id, prompt.id
+    with at(2026, 10, 13):
+        await complaints.reply_complaint(s, clerk, prompt_id, "已答复")
+        await s.commit()
+        assert (await _run(s)).complaint_overdue == 0  # due today: not late yet
+    with at(2026, 10, 14):
+        first, again = await _run(s), await _run(s)
+    assert (first.complaint_overdue, first.raised, again.raised) == (1, 1, 0)
+    card = await s.scalar(select(Alert).where(Alert.reason == "complaint_overdue"))
+    assert (card.colour, card.kind, card.case_id, card.due_date, card.tenant_path, card.case_no) \
+        == ("red", "complaint", late_id, date(2026, 10, 13), PATHS[COUNTY], "")
+    card_id = card.id
+    assert await cards(s, prompt_id, live=False) == []
+    with at(2026, 10, 15):
+        await complaints.reply_complaint(s, clerk, late_id, "迟复")
+        await s.commit()
+        assert await cards(s, late_id) == []  # answered: cleared at once
+        assert (await _run(s)).complaint_overdue == 0
+    s.expire_all()
+    card = await s.get(Alert, card_id)
+    assert (card.status, card.cleared_reason) == ("cleared", "complaint answered")
+
+
+async def test_overdue_rectifications_get_cards_until_done(world):
+    from zhengwu.plugins.supervision import ratings
+
+    s = world
+    with clock.freeze(MON):
+        nos = []
+        for _ in range(2):
+            case = await intake.submit_case(s, CLERK, new_case(ENERGY))
+            await intake.accept_case(s, CLERK, case.id)
+            nos.append((case.id, case.case_no))
+        await s.commit()
+    with at(2026, 9, 30):  # first contact due Thu 8 Oct, closed due Tue 27 Oct
+        kept = await ratings.rate_case(s, CLERK, nos[0][1], 2, "pad", "等候时间太长")
+        appealed = await ratings.rate_case(s, CLERK, nos[1][1], 1, "sms")
+        await s.commit()
+        kept_id, appealed_id = kept.id, appealed.id
+    with at(2026, 10, 8):
+        assert (await _run(s)).rectification_contact_overdue == 0
+    with at(2026, 10, 9):
+        first, again = await _run(s), await _run(s)
+    assert (first.rectification_contact_overdue, again.rectification_contact_overdue) == (2, 0)
+    contact = {c.case_id: c for c in (await s.scalars(select(Alert).where(
+        Alert.reason == "rectification_contact_overdue"))).all()}
+    assert {(c.colour, c.kind, c.due_date, c.handler) for c in contact.values()} == {
+        ("yellow", "rating", date(2026, 10, 8), "ng_clerk")}
+    assert {c.ref.replace("-", "") for c in contact.values()} == {kept_id.hex, appealed_id.hex}
+    with at(2026, 10, 9, 11):
+        await ratings.record_step(s, CLERK, kept_id, "verify", "电话联系申请人")
+        await ratings.appeal_rating(s, CLERK, appealed_id, "恶意差评")
+        await ratings.decide_appeal(s, principal("ng_supervisor"), appealed_id, True, "查实")
+        await s.commit()
+    assert [c for c in await cards(s) if c[0].startswith("rect")] == []  # 核实 done; void
+    with at(2026, 10, 27):
+        assert (await _run(s)).rectification_overdue == 0
+    with at(2026, 10, 28):
+        first, again = await _run(s), await _run(s)
+    assert (first.rectification_overdue, again.rectification_overdue) == (1, 0)  # void: none
+    [(reason, ref)] = [c for c in await cards(s, nos[0][0]) if c[0].startswith("rect")]
+    assert reason == "rectification_overdue" and ref.replace("-", "") == kept_id.hex
+    for step in ("rectify", "feedback", "callback"):
+        with at(2026, 10, 28, 11):
+            await ratings.record_step(s, principal("ng_approver"), kept_id, step, step)
+            await s.commit()
+    assert [c for c in await cards(s, nos[0][0]) if c[0].startswith("rect")] == []
+    with at(2026, 10, 29):
+        assert (await _run(s)).raised == 0

@@ -39,6 +39,9 @@ _NAMES = {
     "overdue": "red: overdue / 超期",
     "step_over_limit": "yellow: step over limit / 环节超时",
     "ticket_overdue": "red: 督办 overdue / 督办逾期",
+    "complaint_overdue": "red: complaint not answered / 投诉逾期",
+    "rectification_contact_overdue": "yellow: bad rating not contacted / 差评逾期未核实",
+    "rectification_overdue": "red: rectification overdue / 差评整改逾期",
     "urged": "urged / 催办",
     "raised": "cards raised / 新亮牌",
 }

@@ -38,7 +38,7 @@ from zhengwu.core.db import subtree_clause
 from zhengwu.core.errors import Conflict, Invalid, NotFound
 from zhengwu.core.security.principal import Principal
 from zhengwu.plugins.supervision.models import Complaint
-from zhengwu.plugins.supervision.projection import settings_at
+from zhengwu.plugins.supervision.projection import clear_cards, settings_at
 from zhengwu.plugins.supervision.service import require
 from zhengwu.tenants.models import Tenant
 from zhengwu.tenants.scope import access_tenant
@@ -50,6 +50,9 @@ __all__ = ["CATEGORIES", "EVENTS", "ImportReport", "assign_complaint", "callback
 CATEGORIES = {"attitude": "服务态度", "efficiency": "办事效率", "process": "办事流程",
               "fees": "收费", "integrity": "廉政作风", "facilities": "设施环境", "other": "其他"}
 SOURCES = {"hall": "大厅", "online": "网上", "hotline": "12345热线"}
+CARD = "complaint_overdue"
+"""The sweep's red card on a complaint still open past ``due_on`` (on the complaint: its id as
+``case_id``); answering the complaint clears it."""
 EVENTS = ("supervision.complaint_received", "supervision.complaint_replied",
           "supervision.complaint_closed")
 
@@ -148,6 +151,8 @@ async def assign_complaint(session: AsyncSession, principal: Principal,
     tenant = await access_tenant(session, principal, tenant_code)
     if not principal.sees(tenant.path):
         raise NotFound("tenant", tenant_code)
+    if tenant.path != row.tenant_path:  # the sweep raises it again at the new tenant if late
+        await clear_cards(session, row.id, [CARD], clock.now(), f"reassigned to {tenant.code}")
     row.tenant_id, row.tenant_path = tenant.id, tenant.path
     row.department = _text(department, "department", "部门", "the department", required=False,
                            max_len=100)
@@ -168,6 +173,7 @@ async def reply_complaint(session: AsyncSession, principal: Principal,
     row.status, row.replied_by = "replied", principal.username
     row.replied_at, row.replied_on = clock.now(), clock.today_shanghai()
     await session.flush()
+    await clear_cards(session, row.id, [CARD], clock.now(), "complaint answered")
     await _announce(session, row, "replied", principal.username)
     return row
 

@@ -61,6 +61,8 @@ class AlertKind(Enum):
     STEP = strawberry.enum_value("step", description="环节时限")
     IRREGULARITY = strawberry.enum_value("irregularity", description="违规办理")
     SUPERVISION = strawberry.enum_value("supervision", description="督办期限")
+    COMPLAINT = strawberry.enum_value("complaint", description="投诉答复期限")
+    RATING = strawberry.enum_value("rating", description="差评整改期限")
 
 
 @strawberry.enum(description="亮牌原因 — why a card was raised.")
@@ -73,6 +75,12 @@ class AlertReason(Enum):
     OUTSIDE_HALL = strawberry.enum_value("outside_hall", description="应进必进事项未在大厅受理（红牌）")
     FEE_ABOVE_STANDARD = strawberry.enum_value("fee_above_standard", description="超标准收费（红牌）")
     TICKET_OVERDUE = strawberry.enum_value("ticket_overdue", description="督办逾期（红牌）")
+    COMPLAINT_OVERDUE = strawberry.enum_value("complaint_overdue",
+                                              description="投诉逾期未答复（红牌）")
+    RECTIFICATION_CONTACT_OVERDUE = strawberry.enum_value(
+        "rectification_contact_overdue", description="差评逾期未核实（黄牌）")
+    RECTIFICATION_OVERDUE = strawberry.enum_value("rectification_overdue",
+                                                  description="差评整改逾期（红牌）")
 
 
 @strawberry.enum(description="预警状态 — where a card stands.")
@@ -181,7 +189,9 @@ class SupervisionTicket(relay.Node):
                              "closing.")
 class Alert(relay.Node):
     id: relay.NodeID[str]
-    case_no: str = strawberry.field(description="办件编号 of the case (intake's caseByNumber).")
+    case_no: str = strawberry.field(description="办件编号 of the case (intake's caseByNumber); "
+                                                "for a complaint's card the case it names, if "
+                                                "any (else empty).")
     colour: AlertColour
     kind: AlertKind
     reason: AlertReason
@@ -189,7 +199,8 @@ class Alert(relay.Node):
     status: AlertStatus
     status_name: str
     ref: str = strawberry.field(description="What within the case: a step's or a fee's number, a "
-                                            "ticket; empty for the case itself.")
+                                            "ticket, a rating, a complaint (its id); empty for "
+                                            "the case itself.")
     due_date: date | None = strawberry.field(
         description="The due date the card is about (the case's, the step's or the ticket's).")
     detail: JSON | None = strawberry.field(

@@ -31,7 +31,7 @@ class Reason:
 
     code: str
     colour: str  # yellow | red
-    kind: str  # deadline | step | irregularity | supervision
+    kind: str  # deadline | step | irregularity | supervision | complaint | rating
     title_zh: str
     title_en: str
 
@@ -52,6 +52,12 @@ REASONS: dict[str, Reason] = {r.code: r for r in (
            "a fee above the standard"),
     Reason("ticket_overdue", "red", "supervision", "督办逾期",
            "a supervision ticket (督办) ran past its own deadline"),
+    Reason("complaint_overdue", "red", "complaint", "投诉逾期未答复",
+           "a complaint (投诉) is not answered by its deadline"),
+    Reason("rectification_contact_overdue", "yellow", "rating", "差评逾期未核实",
+           "a bad rating's first contact (核实) is past its deadline"),
+    Reason("rectification_overdue", "red", "rating", "差评整改逾期",
+           "a bad rating's rectification is not closed (回访) by its deadline"),
 )}
 
 STATES: dict[str, str] = {

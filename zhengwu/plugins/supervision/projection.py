@@ -123,8 +123,9 @@ async def raise_card(session: AsyncSession, row: WatchedCase, reason: str, at: d
 
 
 async def clear_cards(session: AsyncSession, case_id: uuid.UUID, reasons: Iterable[str],
-                      at: datetime, why: str, *, ref: str | None = None) -> int:
-    """Clear the live (not closed) cards of ``reasons`` on the case: they no longer apply."""
+                      at: datetime, why: str, *, ref: Any = None) -> int:
+    """Clear the live (not closed) cards of ``reasons`` on the case: they no longer apply
+    (``ref``: only the card about that — a string, or an SQL expression)."""
     q = select(Alert).where(Alert.case_id == case_id, Alert.reason.in_(list(reasons)),
                             Alert.cleared_at.is_(None), Alert.status != "closed")
     if ref is not None:

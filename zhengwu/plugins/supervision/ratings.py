@@ -26,7 +26,7 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhengwu.core import clock, events
@@ -35,7 +35,7 @@ from zhengwu.core.db import subtree_clause
 from zhengwu.core.errors import Conflict, DomainError, Invalid, NotFound
 from zhengwu.core.security.principal import Principal
 from zhengwu.plugins.supervision.models import Rating, RatingStep, WatchedCase
-from zhengwu.plugins.supervision.projection import settings_at
+from zhengwu.plugins.supervision.projection import clear_cards, settings_at
 from zhengwu.plugins.supervision.service import require
 
 __all__ = ["CHANNELS", "EVENTS", "LEVELS", "STEPS", "appeal_rating", "decide_appeal",
@@ -150,6 +150,16 @@ async def get_rating(session: AsyncSession, principal: Principal, rating_id: uui
     return rating
 
 
+_CONTACT_CARD = "rectification_contact_overdue"
+_CLOSE_CARD = "rectification_overdue"
+
+
+async def _clear(session: AsyncSession, r: Rating, reasons: list[str], why: str) -> None:
+    """Clear the sweep's cards about this rating (``ref`` is its id as the sweep wrote it)."""
+    ref = select(cast(Rating.id, String)).where(Rating.id == r.id).scalar_subquery()
+    await clear_cards(session, r.case_id, reasons, clock.now(), why, ref=ref)
+
+
 def _step(r: Rating, principal: Principal, step: str, note: str | None) -> RatingStep:
     return RatingStep(tenant_id=r.tenant_id, tenant_path=r.tenant_path, rating_id=r.id, step=step,
                       actor=principal.username, at=clock.now(), note=note)
@@ -178,7 +188,10 @@ async def record_step(session: AsyncSession, principal: Principal, rating_id: uu
         rating.closed_at = now
     session.add(_step(rating, principal, step, text))
     await session.flush()
+    if step == "verify":
+        await _clear(session, rating, [_CONTACT_CARD], "核实 recorded")
     if rating.rectification == "closed":
+        await _clear(session, rating, [_CONTACT_CARD, _CLOSE_CARD], "rectification closed")
         await events.publish(session, "supervision.rating_rectified", rating.tenant_id,
                              rating.tenant_path, _payload(rating), principal.username)
     return rating
@@ -224,6 +237,8 @@ async def decide_appeal(session: AsyncSession, principal: Principal, rating_id: 
             rating.rectification = "void"
     session.add(_step(rating, principal, "upheld" if upheld else "rejected", text))
     await session.flush()
+    if rating.rectification == "void":
+        await _clear(session, rating, [_CONTACT_CARD, _CLOSE_CARD], "appeal upheld")
     await events.publish(session, "supervision.rating_appeal_decided", rating.tenant_id,
                          rating.tenant_path, _payload(rating, upheld=upheld), principal.username)
     return rating

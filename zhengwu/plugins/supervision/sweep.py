@@ -9,8 +9,13 @@ set-based statements — never a Python loop over cases.
 2. **Cards**: one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per rule — yellow when
    ``yellow_on <= today``, red when ``due_date < today``, yellow when the current step's
    ``step_due < today``, red when a supervision ticket is past its own deadline — over open,
-   unpaused cases, with an anti-join on the live cards so that a second run inserts nothing
-   (and the partial unique index as the backstop for concurrent runs).
+   unpaused cases —, red when a complaint is still open (not answered) past ``due_on``, yellow
+   when a bad rating's first contact (核实) is past ``contact_due``, red when its rectification
+   is not closed past ``close_due``; a second run inserts nothing (the partial unique index
+   over the live cards, ``ON CONFLICT DO NOTHING``). A complaint's card stands on the
+   complaint (its id as ``case_id`` and ``ref``), a rating's on the rated case (``ref`` = the
+   rating's id); replying to the complaint, recording the 核实 and closing (or voiding) the
+   rectification clear them.
 3. **Urging** (催办): cards still raised or notified ``urge_after_hours`` (a tenant setting)
    after they were raised or last urged get an ``urged`` history entry and are queued for
    notification again — one INSERT … SELECT and one UPDATE.
@@ -49,7 +54,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zhengwu.core import events
 from zhengwu.core.clock import SHANGHAI
 from zhengwu.plugins.supervision.lifecycle import REASONS
-from zhengwu.plugins.supervision.models import Alert, AlertEntry, SupervisionTicket, WatchedCase
+from zhengwu.plugins.supervision.models import (
+    Alert,
+    AlertEntry,
+    Complaint,
+    Rating,
+    SupervisionTicket,
+    WatchedCase,
+)
 from zhengwu.plugins.supervision.projection import NOTIFY_JOB
 from zhengwu.plugins.supervision.thresholds import CalendarCache, SettingRegions
 from zhengwu.tenants.enablement import EnabledScope
@@ -71,17 +83,25 @@ class SweepReport:
     overdue: int = 0
     step_over_limit: int = 0
     ticket_overdue: int = 0
+    complaint_overdue: int = 0
+    rectification_contact_overdue: int = 0
+    rectification_overdue: int = 0
     urged: int = 0
     notify_queued: bool = False
 
     @property
     def raised(self) -> int:
-        return self.near_deadline + self.overdue + self.step_over_limit + self.ticket_overdue
+        return (self.near_deadline + self.overdue + self.step_over_limit + self.ticket_overdue
+                + self.complaint_overdue + self.rectification_contact_overdue
+                + self.rectification_overdue)
 
     def as_dict(self) -> dict[str, Any]:
         return {"today": self.today.isoformat(), "recomputed": self.recomputed,
                 "near_deadline": self.near_deadline, "overdue": self.overdue,
                 "step_over_limit": self.step_over_limit, "ticket_overdue": self.ticket_overdue,
+                "complaint_overdue": self.complaint_overdue,
+                "rectification_contact_overdue": self.rectification_contact_overdue,
+                "rectification_overdue": self.rectification_overdue,
                 "urged": self.urged, "raised": self.raised, "notify_queued": self.notify_queued}
 
 
@@ -208,8 +228,30 @@ async def sweep(session: AsyncSession, enabled: EnabledScope, now: datetime,
         handling_path=t.handling_path, ref=cast(t.id, String), due=t.due_on,
         handler=c.handler,
         where=and_(t.status == "open", t.due_on < today, enabled.clause(t.handling_path)))
+    q = Complaint
+    complaints = await _raise_from(
+        session, dialect, now, today, "complaint_overdue", q,
+        case_id=q.id, tenant_id=q.tenant_id, tenant_path=q.tenant_path,
+        case_no=func.coalesce(q.case_no, literal("")), handling_path=q.tenant_path,
+        ref=cast(q.id, String), due=q.due_on, handler=literal(None, String),
+        where=and_(q.status == "open", q.due_on < today, enabled.clause(q.tenant_path)))
+    r = Rating
+    rating = dict(case_id=r.case_id, tenant_id=r.tenant_id, tenant_path=r.tenant_path,
+                  case_no=r.case_no, handling_path=r.handling_path, ref=cast(r.id, String))
+    rated = r.__table__.outerjoin(c.__table__, c.id == r.case_id)
+    contact = await _raise_from(
+        session, dialect, now, today, "rectification_contact_overdue", rated, due=r.contact_due,
+        handler=c.handler, where=and_(r.bad, r.rectification == "verify", r.contact_due < today,
+                                      enabled.clause(r.handling_path)), **rating)
+    rectify = await _raise_from(
+        session, dialect, now, today, "rectification_overdue", rated, due=r.close_due,
+        handler=c.handler,
+        where=and_(r.bad, r.rectification.in_(("verify", "rectify", "feedback", "callback")),
+                   r.close_due < today, enabled.clause(r.handling_path)), **rating)
     await step(2, f"cards raised: {near} near deadline, {overdue} overdue, {steps} steps over "
-                  f"limit, {tickets} supervision tickets overdue")
+                  f"limit, {tickets} supervision tickets overdue, {complaints} complaints "
+                  f"overdue, {contact} bad ratings not contacted, {rectify} rectifications "
+                  f"overdue")
 
     urged = await _urge(session, dialect, now, enabled.clause(Alert.handling_path))
     await step(3, f"{urged} cards urged")
@@ -221,7 +263,9 @@ async def sweep(session: AsyncSession, enabled: EnabledScope, now: datetime,
                            key=NOTIFY_JOB)
         queued = True
     report = SweepReport(today=today, recomputed=recomputed, near_deadline=near, overdue=overdue,
-                         step_over_limit=steps, ticket_overdue=tickets, urged=urged,
+                         step_over_limit=steps, ticket_overdue=tickets,
+                         complaint_overdue=complaints, rectification_contact_overdue=contact,
+                         rectification_overdue=rectify, urged=urged,
                          notify_queued=queued)
     await step(4, f"{report.raised} cards raised, {urged} urged"
                   + (", notifications queued" if queued else ""))
