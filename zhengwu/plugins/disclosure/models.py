@@ -167,6 +167,7 @@ class ReviewStep(Base, TenantOwned):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[uuid.UUID | None]
+    actor_name: Mapped[str | None] = mapped_column(String(100))  # d002: the actor's username
     actor_role: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime]
     comment: Mapped[str | None] = mapped_column(Text)
