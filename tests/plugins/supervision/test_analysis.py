@@ -170,3 +170,40 @@ async def test_live_view_per_window(world):
     assert [(w.watched, w.near_deadline, w.overdue) for w in near.windows] == [(2, 2, 0), (0, 0, 0)]
     town = await monitoring.overview(s, principal("ft_supervisor"), None, date(2026, 10, 20))
     assert town.windows == []
+
+
+async def test_performance_per_department(world):
+    s = world
+    sup = principal("ng_supervisor")
+
+    def figures(rows):
+        return [(r.tenant_code, r.department_name, r.accepted, r.decided, r.on_time,
+                 r.yellow_cards, r.red_cards, r.ratings, r.bad_ratings) for r in rows]
+
+    rows = await analysis.department_performance(s, sup, None, date(2026, 9, 1),
+                                                 date(2026, 10, 31))
+    # accepted, decided, on time, yellow, red, ratings, bad ratings — by hand:
+    assert figures(rows) == [
+        # the three energy cases: one decided on time with steps skipped (red), two near their
+        # deadline (yellow), two ratings of the decided one (one bad)
+        ("341881", "宁国市数据资源管理局", 3, 1, 1, 2, 1, 2, 1),
+        # 方塘乡 handles its own case (missing material, overdue) and 方塘村's (overdue)
+        ("341881204", "方塘乡人民政府", 2, 0, 0, 2, 3, 0, 0),
+    ]
+    october = await analysis.department_performance(s, sup, None, date(2026, 10, 1),
+                                                    date(2026, 10, 31))
+    assert figures(october) == [  # accepted in September; the missing material's card too
+        ("341881", "宁国市数据资源管理局", 0, 1, 1, 2, 1, 2, 1),
+        ("341881204", "方塘乡人民政府", 0, 0, 0, 2, 2, 0, 0),
+    ]
+    town = await analysis.department_performance(s, principal("ft_supervisor"), None,
+                                                 date(2026, 9, 1), date(2026, 10, 31))
+    assert figures(town) == [("341881204", "方塘乡人民政府", 2, 0, 0, 2, 3, 0, 0)]
+    assert await analysis.department_performance(s, principal("gk_supervisor"), None,
+                                                 date(2026, 9, 1), date(2026, 10, 31)) == []
+    with pytest.raises(NotFound):
+        await analysis.department_performance(s, principal("xz_supervisor"), "341881",
+                                              date(2026, 9, 1), date(2026, 10, 31))
+    with pytest.raises(PermissionDenied):
+        await analysis.department_performance(s, principal("ng_assessor"), None,
+                                              date(2026, 9, 1), date(2026, 10, 31))
