@@ -126,6 +126,8 @@ async def world(settings, system_session):
         await _pub(s, OTHER_COUNTY, title="二连浩特 budget", index_no=X,
                    published_on=date(2026, 1, 7))
         files = {"a": await _attach(s, a, "预算表 2025.pdf", b"%PDF-1.4 budget"),
+                 "html": await _attach(s, a, 'x"\r\n<b>.html', b"<script>1</script>",
+                                       "text/html\r\nSet-Cookie: a=b"),
                  "h": await _attach(s, h, "withdrawn.pdf", b"%PDF-1.4 gone")}
         for source, target, kind in ((a, h, "repeals"), (k, c, "interprets")):
             s.add(PublicationLink(tenant_id=county.id, tenant_path=county.path,
@@ -155,7 +157,7 @@ async def test_only_public_items_newest_first_with_their_published_text(world):
     a = next(i for i in body["items"] if i["index_no"] == A)
     assert a["category_name"] == "财政预算、决算信息" and a["url"] == f"{FEED}/{A}"
     assert a["published_on"] == "2025-03-10" and a["disclosure_kinds"] == ["result"]
-    assert [x["filename"] for x in a["attachments"]] == ["预算表 2025.pdf"]
+    assert [x["filename"] for x in a["attachments"]] == ['x"\r\n<b>.html', "预算表 2025.pdf"]
     assert a["links"] == []  # A repeals H, but H is withdrawn: not shown
     b = next(i for i in body["items"] if i["index_no"] == B)
     assert b["category_name"] == "部门预算"  # the county's own sub-category
@@ -267,7 +269,13 @@ async def test_attachments_only_of_public_items(world):
     assert "filename*=UTF-8''%E9%A2%84%E7%AE%97%E8%A1%A8%202025.pdf" in disposition
     assert resp.headers["x-content-type-options"] == "nosniff"
     item = (await api.client.get(f"{FEED}/{A}")).json()
-    assert item["attachments"][0]["url"] == f"{FEED}/{A}/attachments/{a}"
+    assert item["attachments"][1]["url"] == f"{FEED}/{A}/attachments/{a}"
+    # a stored file is never rendered by the browser, nor can its metadata forge headers
+    resp = await api.client.get(f"{FEED}/{A}/attachments/{files['html'].id}")
+    assert resp.status_code == 200 and "set-cookie" not in resp.headers
+    assert resp.headers["content-type"] == "application/octet-stream"
+    assert resp.headers["content-disposition"].startswith('attachment; filename="x___<b>.html"')
+    assert resp.headers["content-security-policy"] == "sandbox"
     misses = [f"{FEED}/{H}/attachments/{h}",          # the item is withdrawn
               f"{FEED}/{C}/attachments/{a}",          # another item's file
               f"{FEED}/{A}/attachments/{uuid.uuid4()}",

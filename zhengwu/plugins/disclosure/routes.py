@@ -20,6 +20,7 @@ The rules live in ``feed``; this module only speaks HTTP.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,7 +38,8 @@ from zhengwu.plugins.disclosure.feed import FeedPage, FeedQuery, PublicItem
 from zhengwu.web.problems import exception_handlers as problem_handlers
 from zhengwu.web.problems import language
 
-__all__ = ["PublicFeedController", "PublicFeedPageController", "content_disposition"]
+__all__ = ["PublicFeedController", "PublicFeedPageController", "content_disposition",
+           "safe_media_type"]
 
 PUBLIC = {"Cache-Control": "public, max-age=60", "X-Content-Type-Options": "nosniff"}
 MISS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
@@ -113,7 +115,7 @@ class PublicFeedController(Controller):
     async def attachment(self, state: State, code: FromPath[str], index_no: FromPath[str],
                          attachment_id: FromPath[uuid.UUID]) -> Response[bytes]:
         f = await feed.public_attachment(state.sessionmaker, code, index_no, attachment_id)
-        return Response(f.content, media_type=f.content_type or "application/octet-stream",
+        return Response(f.content, media_type=safe_media_type(f.content_type),
                         headers={**FILE, "Content-Disposition": content_disposition(f.filename)})
 
 
@@ -159,6 +161,17 @@ def _file_url(code: str, index_no: str, attachment_id: uuid.UUID) -> str:
 
 def _feed_url(code: str, params: dict[str, str]) -> str:
     return f"{_base(code)}.html" + (f"?{urlencode(params)}" if params else "")
+
+
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+-]{1,64}/[A-Za-z0-9!#$&^_.+-]{1,64}"
+                         r"(;\s?[A-Za-z0-9_.-]{1,32}=[A-Za-z0-9_.\"-]{1,64}){0,3}$")
+
+
+def safe_media_type(content_type: str | None) -> str:
+    """The stored content type when it is a plain media type, else ``application/octet-stream``
+    (never a header value that could carry anything else)."""
+    value = (content_type or "").strip()
+    return value if _MEDIA_TYPE.match(value) else "application/octet-stream"
 
 
 def content_disposition(filename: str) -> str:
