@@ -325,3 +325,20 @@ async def test_a_page_costs_constant_statements(world):
     for url in (FEED, f"{FEED}.html"):
         assert counts[2, url] == counts[5, url] and totals[2, url] == totals[5, url], counts
     assert counts[5, FEED] <= 10, counts
+
+
+async def test_the_empty_form_and_any_caller_see_the_same_feed(world):
+    api, _ = world
+    anonymous = await api.client.get(FEED)
+    form = await api.client.get(f"{FEED}.html", params={"category": "", "kind": "", "year": "",
+                                                        "q": ""})
+    assert form.status_code == 200 and "共 5 条" in form.text
+    # a token (of any tenant, with or without a disclosure role) neither widens nor narrows it
+    for who in ("el_admin", "xz_admin", "gk_editor", "ng_clerk", "ng_editor"):
+        headers = {"Authorization": f"Bearer {api.tokens[who]}"}
+        resp = await api.client.get(FEED, headers=headers)
+        assert resp.status_code == 200 and resp.json() == anonymous.json(), who
+        miss = await api.client.get(f"{FEED}/{H}", headers=headers)  # withdrawn stays hidden
+        assert miss.status_code == 404, who
+        assert (await api.client.get(f"/public/{OTHER_COUNTY}/disclosure/{X}",
+                                     headers=headers)).status_code == 404, who
