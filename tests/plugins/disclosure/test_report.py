@@ -138,9 +138,11 @@ def publication_row(t: Tenant, **kw: Any) -> Publication:
 
 
 async def seed_report_data(session: AsyncSession, settings: Any = None, *,
-                           with_users: bool = False, inputs: bool = True) -> None:
-    """The world plus the hand-counted requests, publications and 宁国市's (and 方塘乡's) inputs."""
-    await build_disclosure_world(session, settings, with_users=with_users)
+                           build: bool = True, inputs: bool = True) -> None:
+    """The world (unless built already) plus the hand-counted requests, publications and
+    宁国市's (and 方塘乡's) inputs."""
+    if build:
+        await build_disclosure_world(session, settings)
     for code, rows in REQUESTS.items():
         t = await tenant(session, code)
         session.add_all(request_row(t, *r) for r in rows)

@@ -90,10 +90,12 @@ def zhengwu_graphql(tier: str) -> GraphQLContribution | None:
 
 @hookimpl
 def zhengwu_routes() -> list[Any]:
-    """The public feed (``routes``: ``/public/{code}/disclosure…``, no login)."""
+    """The public feed (``routes``: ``/public/{code}/disclosure…``, no login) and the annual
+    report's downloads for staff (``report_routes``: ``/api/v1/disclosure/…``, logged in)."""
+    from zhengwu.plugins.disclosure.report_routes import AnnualReportController
     from zhengwu.plugins.disclosure.routes import PublicFeedController, PublicFeedPageController
 
-    return [PublicFeedController, PublicFeedPageController]
+    return [PublicFeedController, PublicFeedPageController, AnnualReportController]
 
 
 @hookimpl

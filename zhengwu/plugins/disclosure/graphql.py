@@ -16,8 +16,9 @@ import strawberry
 
 from zhengwu.core.plugin_api import GraphQLContribution
 from zhengwu.plugins.disclosure import replies
+from zhengwu.plugins.disclosure.graphql_report import ReportMutation, ReportQuery
 
-__all__ = ["DisclosureQuery", "contribution"]
+__all__ = ["DisclosureMutation", "DisclosureQuery", "contribution"]
 
 
 @strawberry.type(description="依申请公开的答复类型与理由（条例第30、35–39、42条），及其在年度报告中计入的行。")
@@ -43,10 +44,15 @@ class ReplyTypeQuery:
 
 
 @strawberry.type
-class DisclosureQuery(ReplyTypeQuery):
+class DisclosureQuery(ReplyTypeQuery, ReportQuery):
+    pass
+
+
+@strawberry.type
+class DisclosureMutation(ReportMutation):
     pass
 
 
 def contribution(plugin: str, tier: str) -> GraphQLContribution:
     """Disclosure's part of ``tier``'s schema (province, city, county, township)."""
-    return GraphQLContribution(plugin=plugin, query=DisclosureQuery, mutation=None)
+    return GraphQLContribution(plugin=plugin, query=DisclosureQuery, mutation=DisclosureMutation)
