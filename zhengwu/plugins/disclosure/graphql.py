@@ -16,7 +16,7 @@ import strawberry
 
 from zhengwu.core.plugin_api import GraphQLContribution
 from zhengwu.plugins.disclosure import replies
-from zhengwu.plugins.disclosure.graphql_report import ReportMutation, ReportQuery
+from zhengwu.plugins.disclosure.graphql_requests import RequestMutation, RequestQuery
 
 __all__ = ["DisclosureMutation", "DisclosureQuery", "contribution"]
 
@@ -44,12 +44,12 @@ class ReplyTypeQuery:
 
 
 @strawberry.type
-class DisclosureQuery(ReplyTypeQuery, ReportQuery):
+class DisclosureQuery(ReplyTypeQuery, RequestQuery):
     pass
 
 
 @strawberry.type
-class DisclosureMutation(ReportMutation):
+class DisclosureMutation(RequestMutation):
     pass
 
 
