@@ -1,5 +1,6 @@
-"""``zhengwu demo`` provisions 宣城市 with users, halls, an adopted catalog and intake's day of
-cases at 宁国市, 方塘乡 and two of its villages; twice is once."""
+"""``zhengwu demo`` provisions 宣城市 with users, halls, an adopted catalog, intake's day of
+cases at 宁国市, 方塘乡 and two of its villages, e-supervision's cards, complaint and rating, and
+disclosure's year 2025 with both annual reports; twice is once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zhengwu.core.security import passwords
 from zhengwu.core.security.authn import build_principal
 from zhengwu.core.security.grants import grant_ref
 from zhengwu.core.security.models import Grant, User
+from zhengwu.plugins.disclosure.models import DisclosureRequest, Publication
 from zhengwu.plugins.intake import service
 from zhengwu.plugins.intake.models import Case, CaseFee
 from zhengwu.plugins.supervision.models import Complaint, Rating, RatingStep
@@ -51,10 +53,28 @@ async def _supervision(session) -> tuple:
             rating.rectification if rating else None, await _count(session, RatingStep))
 
 
-async def test_demo_is_complete_and_idempotent(system_session, settings, monkeypatch, sessionmaker):
+async def _disclosure(session) -> tuple:
+    """(publications by status, public ones, requests by status) of the demo year."""
+    session.expire_all()
+    pubs = dict((await session.execute(select(Publication.status, func.count())
+                                       .group_by(Publication.status))).all())
+    public = await _count(session, Publication, Publication.attribute == "proactive",
+                          Publication.published_at.is_not(None), Publication.withdrawn_at.is_(None))
+    reqs = dict((await session.execute(select(DisclosureRequest.status, func.count())
+                                       .group_by(DisclosureRequest.status))).all())
+    return pubs, public, reqs
+
+
+DISCLOSURE = ({"published": 15, "withdrawn": 1, "leader": 1}, 14,
+              {"replied": 13, "withdrawn": 1, "registered": 2})
+
+
+async def test_demo_is_complete_and_idempotent(system_session, settings, monkeypatch, sessionmaker,
+                                               tmp_path):
+    monkeypatch.chdir(tmp_path)  # the demo writes its annual reports to ./demo-reports
     first = await invoke_cli(monkeypatch, settings, "demo")
     assert first.exit_code == 0, first.output
-    assert "983 divisions added, 17 users created" in first.output
+    assert "983 divisions added, 20 users created" in first.output
     assert await _count(system_session, Tenant, Tenant.path.startswith("34/3418/")) == 981
     assert await _count(system_session, CatalogItem, CatalogItem.status == "published") == 9
     county = await _count(system_session, Implementation, Implementation.tenant_path == "34/3418/341881")
@@ -104,10 +124,21 @@ async def test_demo_is_complete_and_idempotent(system_session, settings, monkeyp
     assert "rectification closed" in first.output
     assert await _supervision(system_session) == (1, "closed", 1, 2, "closed", 4)
 
+    # disclosure: a year of publications and requests, the annual reports rendered
+    assert "17 publications and 16 requests created" in first.output, first.output
+    assert await _disclosure(system_session) == DISCLOSURE
+    reports = sorted(p.name for p in (tmp_path / "demo-reports").iterdir())
+    assert reports == ["341881-2025.html", "341881-2025.xlsx", "341881204-2025.html",
+                       "341881204-2025.xlsx"]
+    page = (tmp_path / "demo-reports" / "341881-2025.html").read_text()
+    assert "宁国市政府信息公开工作年度报告（2025年）" in page and "行政规范性文件" in page
+
     second = await invoke_cli(monkeypatch, settings, "demo")
     assert second.exit_code == 0, second.output
     assert "0 divisions added, 0 users created; catalog: 0 items created, 0" in second.output
     assert "0 created, 11 already there" in second.output
-    assert await _count(system_session, User) == 17
+    assert await _count(system_session, User) == 20
     assert await _statuses(system_session) == DAY
     assert await _supervision(system_session) == (1, "closed", 1, 2, "closed", 4)
+    assert "0 publications and 0 requests created" in second.output
+    assert await _disclosure(system_session) == DISCLOSURE

@@ -51,7 +51,7 @@ from zhengwu.tenants.codes import PLATFORM_CODE, Tier, tier_of_length
 from zhengwu.tenants.models import Tenant
 from zhengwu.tenants.scope import normalise_code
 
-__all__ = ["TENANT_HEADER", "build_principal", "login", "principal_for_bearer"]
+__all__ = ["TENANT_HEADER", "build_principal", "login", "principal_for_bearer", "principals_of"]
 
 TENANT_HEADER = "X-Zhengwu-Tenant"
 """The request header that names the acting tenant (a division code)."""
@@ -147,6 +147,20 @@ def build_principal(user: User, grants: Sequence[GrantRef], *,
         acting = (user.tenant_id, home_path, _tier_of_path(user.tenant_path))
     return Principal(user.id, user.username, user.tenant_id, home_path, acting[0], acting[1],
                      acting[2], tuple(grants), kind=user.kind)
+
+
+async def principals_of(session: AsyncSession, usernames: Sequence[str]) -> dict[str, Principal]:
+    """The principals of ``usernames`` at their home tenants with all their grants, for the
+    operator's scripted work (``zhengwu demo``); users missing or without grants are left out."""
+    rows = (await session.execute(
+        select(User, Grant.role, Grant.tenant_path, Grant.subtree)
+        .join(Grant, Grant.user_id == User.id).where(User.username.in_(list(usernames))))).all()
+    users: dict[str, User] = {}
+    refs: dict[str, list[GrantRef]] = {}
+    for user, role, path, subtree in rows:
+        users[user.username] = user
+        refs.setdefault(user.username, []).append(grant_ref(role, path, subtree))
+    return {name: build_principal(users[name], refs[name]) for name in usernames if name in users}
 
 
 async def _acting(session: AsyncSession, user: User, grants: Sequence[GrantRef],

@@ -109,8 +109,10 @@ def zhengwu_metrics() -> list[MetricSpec]:
 
 @hookimpl
 def zhengwu_cli() -> CliContribution:
-    """``zhengwu disclosure report …`` (the annual report; ``cli``)."""
+    """``zhengwu disclosure report …`` (the annual report; ``cli``) and the demo's year of
+    publications and requests (``demo``)."""
     from zhengwu.plugins.disclosure.cli import app
+    from zhengwu.plugins.disclosure.demo import demo_year
 
-    return CliContribution(plugin=NAME, app=app, demo=None,
+    return CliContribution(plugin=NAME, app=app, demo=demo_year,
                            help="政务公开: render the annual report (年度报告).")
