@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,6 +37,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from zhengwu.core import clock
 from zhengwu.core.calendar.service import Deadline, load_calendar
@@ -72,17 +73,20 @@ __all__ = [
     "PublicationFields",
     "PublicationFilter",
     "add_attachment",
+    "attachments_for",
     "attachments_of",
     "create_publication",
     "get_publication",
     "is_overdue",
     "is_public",
+    "links_for",
     "links_of",
     "list_publications",
     "next_index_no",
     "page_key",
     "remove_attachment",
     "review_steps_of",
+    "steps_for",
     "update_publication",
 ]
 
@@ -425,9 +429,22 @@ async def remove_attachment(session: AsyncSession, principal: Principal,
     return pub
 
 
+async def attachments_for(session: AsyncSession, ids: Sequence[uuid.UUID]
+                          ) -> dict[uuid.UUID, list[Attachment]]:
+    """The attachments of each publication, metadata only (the content is not loaded)."""
+    found: dict[uuid.UUID, list[Attachment]] = {i: [] for i in ids}
+    if ids:
+        rows = await session.scalars(
+            select(Attachment).options(defer(Attachment.content))
+            .where(Attachment.publication_id.in_(list(ids)))
+            .order_by(Attachment.created_at, Attachment.filename))
+        for r in rows:
+            found[r.publication_id].append(r)
+    return found
+
+
 async def attachments_of(session: AsyncSession, pub: Publication) -> list[Attachment]:
-    return list(await session.scalars(select(Attachment).where(Attachment.publication_id == pub.id)
-                                      .order_by(Attachment.created_at, Attachment.filename)))
+    return (await attachments_for(session, [pub.id]))[pub.id]
 
 
 # ------------------------------------------------------------------------------ links
@@ -470,27 +487,49 @@ async def link_publication(session: AsyncSession, principal: Principal,
     return link
 
 
-async def links_of(session: AsyncSession, pub: Publication
-                   ) -> list[tuple[PublicationLink, Publication | None, str]]:
-    """Links from and to ``pub``: ``(link, other publication or None if unreadable, direction)``
-    with direction ``out`` (pub → other) or ``in`` (other → pub)."""
+LinkView = tuple[PublicationLink, Publication | None, str]
+
+
+async def links_for(session: AsyncSession, ids: Sequence[uuid.UUID]
+                    ) -> dict[uuid.UUID, list[LinkView]]:
+    """Links from and to each publication: ``(link, the other publication or None when it is
+    not readable here, direction)``, direction ``out`` (it → other) or ``in`` (other → it)."""
+    found: dict[uuid.UUID, list[LinkView]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    wanted = list(ids)
     rows = list(await session.scalars(select(PublicationLink).where(or_(
-        PublicationLink.publication_id == pub.id, PublicationLink.target_id == pub.id))))
-    ids = {r.target_id if r.publication_id == pub.id else r.publication_id for r in rows}
+        PublicationLink.publication_id.in_(wanted), PublicationLink.target_id.in_(wanted)))
+        .order_by(PublicationLink.kind, PublicationLink.id)))
+    other_ids = {r.target_id for r in rows} | {r.publication_id for r in rows}
     others = {p.id: p for p in await session.scalars(select(Publication).where(
-        Publication.id.in_(ids)))} if ids else {}
-    out: list[tuple[PublicationLink, Publication | None, str]] = []
+        Publication.id.in_(other_ids)))} if other_ids else {}
     for r in rows:
-        if r.publication_id == pub.id:
-            out.append((r, others.get(r.target_id), "out"))
-        else:
-            out.append((r, others.get(r.publication_id), "in"))
-    return out
+        if r.publication_id in found:
+            found[r.publication_id].append((r, others.get(r.target_id), "out"))
+        if r.target_id in found:
+            found[r.target_id].append((r, others.get(r.publication_id), "in"))
+    return found
+
+
+async def links_of(session: AsyncSession, pub: Publication) -> list[LinkView]:
+    return (await links_for(session, [pub.id]))[pub.id]
+
+
+async def steps_for(session: AsyncSession, ids: Sequence[uuid.UUID]
+                    ) -> dict[uuid.UUID, list[ReviewStep]]:
+    """The review history of each publication, oldest first."""
+    found: dict[uuid.UUID, list[ReviewStep]] = {i: [] for i in ids}
+    if ids:
+        rows = await session.scalars(select(ReviewStep).where(
+            ReviewStep.publication_id.in_(list(ids))).order_by(ReviewStep.at, ReviewStep.id))
+        for r in rows:
+            found[r.publication_id].append(r)
+    return found
 
 
 async def review_steps_of(session: AsyncSession, pub: Publication) -> list[ReviewStep]:
-    return list(await session.scalars(select(ReviewStep).where(ReviewStep.publication_id == pub.id)
-                                      .order_by(ReviewStep.at, ReviewStep.id)))
+    return (await steps_for(session, [pub.id]))[pub.id]
 
 
 # ------------------------------------------------------------------------------ index number
