@@ -66,7 +66,7 @@ async def _pub(session: Any, code: str, *, title: str, category: str = "01",
     published = published_on is not None
     p = Publication(
         tenant_id=tenant.id, tenant_path=tenant.path, index_no=index_no, title=title,
-        body=body, category_code=category, disclosure_kinds=list(kinds), key_areas=["预算"],
+        body=body, category_code=category, disclosure_kinds=list(kinds), key_areas=["budget", "procurement"],
         attribute=attribute, withhold_ground="state_secret" if attribute == "not_disclosed"
         else None, timing="long_term", formed_on=date(2025, 1, 2), document_no="宁政〔2025〕1号",
         department_name="宁国市人民政府办公室",
@@ -195,14 +195,15 @@ async def test_filters(world):
 async def test_bad_searches_are_reported_at_once(world):
     api, _ = world
     resp = await api.client.get(FEED, params={"q": "长" * 51, "category": "07%", "year": "abc",
-                                              "attribute": "on_request", "per_page": 101})
+                                              "attribute": "on_request", "per_page": 101,
+                                              "kind": "everything"})
     assert resp.status_code == 422, resp.text
     body = resp.json()
     assert body["code"] == "disclosure_feed.invalid_query"
     assert {e["code"] for e in body["errors"]} == {
         "disclosure_feed.q_too_long", "disclosure_feed.category_invalid",
         "disclosure_feed.year_invalid", "disclosure_feed.attribute_not_public",
-        "disclosure_feed.per_page_invalid"}
+        "disclosure_feed.per_page_invalid", "disclosure_feed.kind_invalid"}
     page = await api.client.get(f"{FEED}.html", params={"page": "0"})
     assert page.status_code == 422 and "页码" in page.text and "<form" in page.text
 
@@ -222,6 +223,7 @@ async def test_item_at_its_stable_address(world):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "现行规定" in page.text and "published body" in page.text and "DRAFT" not in page.text
     assert f'href="{FEED}/{K}.html"' in page.text and "政策解读" in page.text
+    assert "预算决算、政府采购" in page.text and "长期公开" in page.text
 
 
 async def test_html_escapes_everything(world):

@@ -55,7 +55,7 @@ from sqlalchemy.orm import aliased
 
 from zhengwu.core.db import scoped_session
 from zhengwu.core.errors import DomainError, Invalid, InvalidField, NotFound
-from zhengwu.plugins.disclosure import catalog
+from zhengwu.plugins.disclosure import catalog, publications
 from zhengwu.plugins.disclosure.models import Attachment, Publication, PublicationLink
 from zhengwu.tenants import enablement
 from zhengwu.tenants.models import Tenant
@@ -92,9 +92,8 @@ _NO_SCOPE = ""  # row-level security shows nothing: only the public directory is
 _CATEGORY = re.compile(r"^[0-9A-Za-z]{1,10}(\.[0-9A-Za-z]{1,10}){0,5}$")
 _KIND = re.compile(r"^[a-z_]{1,20}$")
 
-KINDS_ZH = {"decision": "决策公开", "execution": "执行公开", "management": "管理公开",
-            "service": "服务公开", "result": "结果公开"}
-"""The five disclosures (五公开) as the search form offers them."""
+KINDS_ZH = publications.DISCLOSURE_KINDS
+"""The five disclosures (五公开) as the search form offers them (the publications' codes)."""
 
 RELATIONS_ZH = {"interprets": "解读", "interpreted_by": "政策解读", "repeals": "废止",
                 "repealed_by": "已被废止"}
@@ -266,9 +265,10 @@ def check_query(*, category: str | None = None, year: int | str | None = None,
         problems.append(InvalidField("disclosure_feed.year_invalid",
                                      f"年份应在 {YEAR_MIN}–{YEAR_MAX} 之间",
                                      f"the year lies in {YEAR_MIN}–{YEAR_MAX}", "year"))
-    if kind is not None and not _KIND.match(kind):
-        problems.append(InvalidField("disclosure_feed.kind_invalid", "“五公开”类别代码不正确",
-                                     "unknown kind of disclosure (五公开)", "kind"))
+    if kind is not None and (kind not in KINDS_ZH or not _KIND.match(kind)):
+        problems.append(InvalidField(
+            "disclosure_feed.kind_invalid", f"“五公开”类别应为 {'、'.join(KINDS_ZH)} 之一",
+            f"kind is one of the five disclosures: {', '.join(KINDS_ZH)}", "kind"))
     if attribute is not None and attribute != "proactive":
         problems.append(InvalidField(
             "disclosure_feed.attribute_not_public", "公开目录只列主动公开的信息（attribute=proactive）",

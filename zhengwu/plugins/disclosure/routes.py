@@ -33,7 +33,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, QueryParameter
 
 from zhengwu.core.errors import DomainError
-from zhengwu.plugins.disclosure import feed
+from zhengwu.plugins.disclosure import feed, publications
 from zhengwu.plugins.disclosure.feed import FeedPage, FeedQuery, PublicItem
 from zhengwu.web.problems import exception_handlers as problem_handlers
 from zhengwu.web.problems import language
@@ -102,7 +102,8 @@ class PublicFeedController(Controller):
                            feed_url=_feed_url(code, {}),
                            file_url=lambda a: _file_url(code, item.index_no, a.id),
                            item_url=lambda n: _item_url(code, n) + HTML_SUFFIX,
-                           kinds=feed.KINDS_ZH, timing=TIMING_ZH)
+                           kinds=feed.KINDS_ZH, timing=publications.TIMINGS,
+                           areas=publications.KEY_AREAS)
             return Response(page, media_type=MediaType.HTML, headers=PUBLIC)
         body = item.to_dict()
         body["url"] = _item_url(code, item.index_no)
@@ -183,7 +184,6 @@ def content_disposition(filename: str) -> str:
 
 # -------------------------------------------------------------------------------- pages
 
-TIMING_ZH = {"long_term": "长期公开", "periodic": "定期公开", "ad_hoc": "不定期公开"}
 
 TEMPLATES = Path(__file__).parent / "templates"
 """``feed_*.html.j2``: the layout, the list with its search form, one item, a miss."""
