@@ -46,9 +46,7 @@ from zhengwu.core.catalog import delegation
 from zhengwu.core.catalog.inputs import NewDelegation
 from zhengwu.core.catalog.models import Delegation
 from zhengwu.core.pii import id_check_char
-from zhengwu.core.security.authn import build_principal
-from zhengwu.core.security.grants import grant_ref
-from zhengwu.core.security.models import Grant, User
+from zhengwu.core.security.authn import principals_of
 from zhengwu.core.security.principal import Principal
 from zhengwu.plugins.intake import service
 from zhengwu.plugins.intake.inputs import (
@@ -316,19 +314,11 @@ async def _halls(session: AsyncSession, *tenants: Tenant) -> None:
 
 
 async def _staff(session: AsyncSession) -> dict[str, Principal]:
-    rows = (await session.execute(
-        select(User, Grant.role, Grant.tenant_path, Grant.subtree)
-        .join(Grant, Grant.user_id == User.id).where(User.username.in_(STAFF)))).all()
-    grants: dict[str, list[tuple[str, str, bool]]] = {}
-    users: dict[str, User] = {}
-    for user, role, path, subtree in rows:
-        users[user.username] = user
-        grants.setdefault(user.username, []).append((role, path, subtree))
-    missing = [u for u in STAFF if u not in users]
+    staff = await principals_of(session, STAFF)
+    missing = [u for u in STAFF if u not in staff]
     if missing:
         raise RuntimeError(f"the intake demo needs the demo users {', '.join(missing)}")
-    return {name: build_principal(users[name], [grant_ref(r, p, s) for r, p, s in grants[name]])
-            for name in STAFF}
+    return staff
 
 
 async def _windows(session: AsyncSession) -> dict[tuple[str, str], uuid.UUID]:

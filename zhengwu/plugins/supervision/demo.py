@@ -20,10 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhengwu.core import clock
-from zhengwu.core.security.authn import build_principal
-from zhengwu.core.security.grants import grant_ref
-from zhengwu.core.security.models import Grant, User
-from zhengwu.core.security.principal import Principal
+from zhengwu.core.security.authn import principals_of
 from zhengwu.plugins.supervision import complaints, ratings
 from zhengwu.plugins.supervision.models import Alert, Complaint, Rating, WatchedCase
 from zhengwu.plugins.supervision.projection import PLUGIN
@@ -40,20 +37,8 @@ _STEPS = (("verify", "已电话联系申请人核实：等候时间过长"),
           ("callback", "回访：申请人表示满意"))
 
 
-async def _principals(session: AsyncSession, *names: str) -> dict[str, Principal]:
-    rows = (await session.execute(
-        select(User, Grant.role, Grant.tenant_path, Grant.subtree)
-        .join(Grant, Grant.user_id == User.id).where(User.username.in_(names)))).all()
-    users: dict[str, User] = {}
-    refs: dict[str, list[object]] = {}
-    for user, role, path, subtree in rows:
-        users[user.username] = user
-        refs.setdefault(user.username, []).append(grant_ref(role, path, subtree))
-    return {n: build_principal(users[n], refs[n]) for n in names if n in users}  # type: ignore[arg-type]
-
-
 async def _complaint_and_rating(session: AsyncSession) -> str:
-    staff = await _principals(session, "ningguo_clerk", "ningguo_supervisor")
+    staff = await principals_of(session, ("ningguo_clerk", "ningguo_supervisor"))
     clerk, supervisor = staff.get("ningguo_clerk"), staff.get("ningguo_supervisor")
     case_no = await session.scalar(
         select(WatchedCase.case_no).where(WatchedCase.tenant_path.endswith("/" + COUNTY),
