@@ -344,3 +344,39 @@ async def test_the_empty_form_and_any_caller_see_the_same_feed(world):
         assert miss.status_code == 404, who
         assert (await api.client.get(f"/public/{OTHER_COUNTY}/disclosure/{X}",
                                      headers=headers)).status_code == 404, who
+
+
+async def test_through_the_review_chain(world, system_session):
+    """Published by the real services: it appears at its index number; a revision in review
+    leaves the published text public; withdrawn, it is the same 404 as anything else."""
+    from tests.plugins.disclosure.world import at, principal
+    from zhengwu.plugins.disclosure import publications as pubs
+    from zhengwu.plugins.disclosure import review
+
+    api, _ = world
+    s = system_session
+    with at(2026, 10, 12):
+        pub = await pubs.create_publication(s, principal("ng_editor"), COUNTY, pubs.PublicationFields(
+            title="宁国市2026年部门预算", category_code="07", formed_on=date(2026, 10, 9),
+            disclosure_kinds=("result",), body="预算正文", timing="periodic"))
+        await review.submit(s, principal("ng_editor"), pub.id)
+        await review.approve(s, principal("ng_reviewer"), pub.id, "同意")
+        await review.approve(s, principal("ng_reviewer"), pub.id, "同意")
+        await s.commit()
+        index_no = pub.index_no
+        assert index_no and index_no.startswith(f"{COUNTY}-")
+        assert (await _items(api, q="部门预算")) == [index_no]
+        await review.revise(s, principal("ng_editor"), pub.id, "更正")
+        await pubs.update_publication(s, principal("ng_editor"), pub.id,
+                                      {"title": "修订中的标题", "body": "修订中的正文"})
+        await s.commit()
+    item = (await api.client.get(f"{FEED}/{index_no}")).json()
+    assert (item["title"], item["body"]) == ("宁国市2026年部门预算", "预算正文")
+    assert await _items(api, q="修订中") == []
+    with at(2026, 10, 13):
+        await review.withdraw(s, principal("ng_reviewer"), pub.id, "信息有误")
+        await s.commit()
+    gone = await api.client.get(f"{FEED}/{index_no}")
+    unknown = await api.client.get(f"{FEED}/nothing-here")
+    assert gone.status_code == 404 and gone.text == unknown.text
+    assert await _items(api, q="部门预算") == []
