@@ -28,7 +28,9 @@ Publications of 宁国市 (kind, published, repealed / valid until / withdrawn):
 P1 rule 2025-02-01; P2 normative 2025-03-01; P3 normative 2023-05-01 repealed 2025-06-01;
 P4 normative 2022-01-01 valid until 2025-06-30; P5 normative 2024-01-01; P6 rule 2025-04-01
 withdrawn 2025-05-01; P7 other 2025-03-01; P8 normative draft; P9 normative 2026-01-10; P10
-rule 2024-06-01 repealed 2026-02-01. → 规章 issued 1, repealed 0, in force 2 (P1, P10);
+rule 2024-06-01 repealed 2026-02-01; P11 rule first published 2024-05-01 (review step), a
+revision republished 2025-03-01; P12 rule first published 2025-06-01 (review step), a revision
+republished 2026-01-15. → 规章 issued 2 (P1, P12), repealed 0, in force 4 (P1, P10, P11, P12);
 规范性文件 issued 1 (P2), repealed 1 (P3), in force 2 (P2, P5). 方塘乡: one normative 2025-07-01.
 """
 
@@ -53,7 +55,12 @@ from zhengwu.core.audit import AuditEntry
 from zhengwu.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from zhengwu.core.security.principal import GrantRef, Principal
 from zhengwu.plugins.disclosure import report as rep
-from zhengwu.plugins.disclosure.models import DisclosureRequest, Publication, ReportInput
+from zhengwu.plugins.disclosure.models import (
+    DisclosureRequest,
+    Publication,
+    ReportInput,
+    ReviewStep,
+)
 from zhengwu.plugins.disclosure.report_inputs import ReportInputsChange, save_report_inputs
 from zhengwu.tenants.models import Tenant
 
@@ -96,6 +103,10 @@ PUBLICATIONS: dict[str, list[dict[str, Any]]] = {
         {"doc_kind": "normative", "published_on": None, "status": "draft"},
         {"doc_kind": "normative", "published_on": _D(2026, 1, 10)},
         {"doc_kind": "rule", "published_on": _D(2024, 6, 1), "repealed_on": _D(2026, 2, 1)},
+        {"doc_kind": "rule", "published_on": _D(2025, 3, 1),
+         "first_published_at": datetime(2024, 5, 1, 2, tzinfo=UTC)},
+        {"doc_kind": "rule", "published_on": _D(2026, 1, 15),
+         "first_published_at": datetime(2025, 6, 1, 2, tzinfo=UTC)},
     ],
     TOWNSHIP: [{"doc_kind": "normative", "published_on": _D(2025, 7, 1)}],
     SIBLING_COUNTY: [{"doc_kind": "rule", "published_on": _D(2025, 7, 1)}],
@@ -148,7 +159,18 @@ async def seed_report_data(session: AsyncSession, settings: Any = None, *,
         session.add_all(request_row(t, *r) for r in rows)
     for code, pubs in PUBLICATIONS.items():
         t = await tenant(session, code)
-        session.add_all(publication_row(t, **p) for p in pubs)
+        for p in pubs:
+            values = dict(p)
+            first_at = values.pop("first_published_at", None)
+            pub = publication_row(t, **values)
+            session.add(pub)
+            if first_at is not None:  # first published then; republished on published_on
+                await session.flush()
+                session.add_all(ReviewStep(
+                    tenant_id=t.id, tenant_path=t.path, publication_id=pub.id, action="approve",
+                    from_status="leader", to_status="published", at=at, version=v)
+                    for v, at in ((1, first_at), (2, datetime.combine(
+                        values["published_on"], datetime.min.time(), UTC))))
     await session.flush()
     if inputs:
         await save_report_inputs(session, principal("ng_editor"), NG_INPUTS)
@@ -211,7 +233,7 @@ async def test_sections_two_and_four_and_the_narratives(seeded):
         ("六", "其他需要报告的事项")]
     docs = report.table("proactive.20_1")
     assert [c.label for c in docs.columns] == ["本年制发件数", "本年废止件数", "现行有效件数"]
-    assert docs.row("rule").values == (1, 0, 2)
+    assert docs.row("rule").values == (2, 0, 4)
     assert docs.row("normative").values == (1, 1, 2)
     assert report.table("proactive.20_5").cell("licensing", "decisions") == 120
     assert report.table("proactive.20_6").cell("penalty", "decisions") == 30

@@ -27,7 +27,7 @@ async def test_report_prints_a_summary_and_writes_both_files(seeded, settings, m
     assert result.exit_code == 0, result.output
     assert "宁国市政府信息公开工作年度报告（2025年）" in result.output
     assert "checks passed" in result.output
-    assert "规章: 本年制发 1，本年废止 0，现行有效 2" in result.output
+    assert "规章: 本年制发 2，本年废止 0，现行有效 4" in result.output
     page = html.read_text(encoding="utf-8")
     assert "<title>宁国市政府信息公开工作年度报告（2025年）</title>" in page
     ws = load_workbook(io.BytesIO(xlsx.read_bytes()))["年度报告"]

@@ -74,7 +74,7 @@ async def test_xlsx_cells_are_numbers_in_the_template_layout(report):
     assert values("1．属于国家秘密") == [1, 0, 0, 0, 0, 0, 1]
     assert values("（七）总计") == [2, 1, 2, 1, 1, 1, 8]
     assert values("四、结转下年度继续办理") == [1, 1, 0, 0, 0, 1, 3]
-    assert values("规章", 3) == [1, 0, 2]
+    assert values("规章", 3) == [2, 0, 4]
     assert values("行政规范性文件", 3) == [1, 1, 2]
     assert values("行政许可", 1) == [120]
     assert values("行政事业性收费", 1) == [12.5]

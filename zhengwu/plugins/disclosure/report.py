@@ -25,8 +25,10 @@ column and values (nothing is rendered from an inconsistent report).
 Section 二 (proactive disclosure, Art. 20):
 
 * 规章 (``doc_kind`` rule) and 行政规范性文件 (``normative``): issued this year = first
-  published in Y (``published_on`` in Y); repealed this year = ``repealed_on`` in Y; in force =
-  published by 31 Dec Y, not repealed by then, ``valid_until`` null or ≥ 31 Dec Y. A withdrawn
+  published in Y (the earliest review step that published it — ``published_on`` moves when a
+  revision is republished —, or ``published_on`` for an item without review steps); repealed
+  this year = ``repealed_on`` in Y; in force = first published by 31 Dec Y, not repealed by
+  then, ``valid_until`` null or ≥ 31 Dec Y. A withdrawn
   item (撤回: taken off the record, not repealed) counts in none of them unless it was
   withdrawn after the year.
 * 行政许可, 行政处罚, 行政强制 decisions and 行政事业性收费 (万元) are hand-entered
@@ -68,7 +70,12 @@ from zhengwu.core.errors import Conflict, Invalid, InvalidField, NotFound, Permi
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.plugins.disclosure import replies
-from zhengwu.plugins.disclosure.models import DisclosureRequest, Publication, ReportInput
+from zhengwu.plugins.disclosure.models import (
+    DisclosureRequest,
+    Publication,
+    ReportInput,
+    ReviewStep,
+)
 from zhengwu.tenants import enablement
 from zhengwu.tenants.models import Tenant
 from zhengwu.tenants.scope import access_tenant
@@ -278,7 +285,9 @@ async def compute_report(session: AsyncSession, tenant: Tenant, year: int, *,
     requests = await _request_counts(session, own, year)
     pub_scope = subtree_clause(Publication.tenant_path, tenant.path) if subtree \
         else Publication.tenant_id == tenant.id
-    publications = await _publication_counts(session, pub_scope, year)
+    step_scope = subtree_clause(ReviewStep.tenant_path, tenant.path) if subtree \
+        else ReviewStep.tenant_id == tenant.id
+    publications = await _publication_counts(session, pub_scope, step_scope, year)
     inputs = await _inputs(session, tenant, year, subtree)
     own_input = next((i for i in inputs if i.tenant_id == tenant.id), None)
     narratives = own_input.narratives if own_input is not None else {}
@@ -338,19 +347,35 @@ async def _request_counts(session: AsyncSession, scope: Any, year: int) -> _Requ
     return out
 
 
-async def _publication_counts(session: AsyncSession, scope: Any, year: int
+async def _publication_counts(session: AsyncSession, scope: Any, step_scope: Any, year: int
                               ) -> dict[str, tuple[int, int, int]]:
+    """规章 and 行政规范性文件 issued, repealed and in force in ``year`` (one statement).
+
+    The first publication is the earliest review step that published the item
+    (``published_on`` moves when a revision is republished); an item without review steps
+    (imported) falls back to ``published_on``.
+    """
     first, last, end = _year_bounds(year)
+    start = datetime.combine(first, time(), SHANGHAI).astimezone(UTC)
     p = Publication
+    steps = (select(ReviewStep.publication_id.label("publication_id"),
+                    func.min(ReviewStep.at).label("first_at"))
+             .where(step_scope, ReviewStep.to_status == "published")
+             .group_by(ReviewStep.publication_id).subquery("first_published"))
+    first_at = steps.c.first_at
+    published_by_end = or_(and_(first_at.is_not(None), first_at < end),
+                           and_(first_at.is_(None), p.published_on <= last))
+    first_in_year = or_(and_(first_at.is_not(None), first_at >= start, first_at < end),
+                        and_(first_at.is_(None), p.published_on >= first, p.published_on <= last))
     standing = or_(p.withdrawn_at.is_(None), p.withdrawn_at >= end)
-    issued = and_(p.published_on >= first, p.published_on <= last, standing)
-    repealed = and_(p.repealed_on >= first, p.repealed_on <= last, p.published_on.is_not(None),
-                    standing)
-    in_force = and_(p.published_on <= last, standing,
+    issued = and_(first_in_year, standing)
+    repealed = and_(p.repealed_on >= first, p.repealed_on <= last, standing)
+    in_force = and_(published_by_end, standing,
                     or_(p.repealed_on.is_(None), p.repealed_on > last),
                     or_(p.valid_until.is_(None), p.valid_until >= last))
     stmt = (select(p.doc_kind, func.count().filter(issued), func.count().filter(repealed),
                    func.count().filter(in_force))
+            .select_from(p).outerjoin(steps, steps.c.publication_id == p.id)
             .where(scope, p.doc_kind.in_(("rule", "normative")), p.published_on.is_not(None))
             .group_by(p.doc_kind))
     return {kind: (int(a or 0), int(b or 0), int(c or 0))
