@@ -124,9 +124,10 @@ class DisclosureReportInputs:
 
     @classmethod
     def from_row(cls, row: ReportInput) -> DisclosureReportInputs:
-        return cls(year=row.year, narratives=dict(row.narratives or {}),
-                   review_litigation=dict(row.review_litigation or {}),
-                   proactive=dict(row.proactive or {}), carried_over=dict(row.carried_over or {}))
+        return cls(year=row.year, narratives=JSON(dict(row.narratives or {})),
+                   review_litigation=JSON(dict(row.review_litigation or {})),
+                   proactive=JSON(dict(row.proactive or {})),
+                   carried_over=JSON(dict(row.carried_over or {})))
 
 
 @strawberry.input(description="保存年度报告的人工填报部分；省略的部分保持不变，给出的部分整体替换。")

@@ -64,14 +64,17 @@ _FIELD = {"narratives": "narratives", "review_litigation": "reviewLitigation",
 
 @dataclass(frozen=True)
 class ReportInputsChange:
-    """What to save for ``tenant_code`` and ``year``; ``None`` keeps a part as it is."""
+    """What to save for ``tenant_code`` and ``year``; ``None`` keeps a part as it is.
+
+    Each part should be a mapping of the keys above; anything else (a list, a number: JSON
+    from a client) is refused as ``disclosure_report.input_not_object``, hence ``object``."""
 
     tenant_code: str
     year: int
-    narratives: dict[str, Any] | None = None
-    review_litigation: dict[str, Any] | None = None
-    proactive: dict[str, Any] | None = None
-    carried_over: dict[str, Any] | None = None
+    narratives: object = None
+    review_litigation: object = None
+    proactive: object = None
+    carried_over: object = None
 
 
 def _validate(part: str, values: Any, problems: list[InvalidField]) -> dict[str, Any]:
