@@ -444,3 +444,46 @@ async def test_outsiders_cannot_save_the_county_inputs(seeded, who):
     with pytest.raises(NotFound):
         await save_report_inputs(seeded, principal(who), ReportInputsChange(
             COUNTY, 2025, proactive={"licensing": 1}))
+
+
+# ------------------------------------------------------------------------------ end to end
+
+async def test_requests_handled_through_the_service_land_in_their_rows(system_session, settings):
+    """Registered, replied and withdrawn through ``requests`` (not inserted): the report of
+    2025 carries one forward, the report of 2026 carries it over and counts every reply."""
+    from tests.plugins.disclosure.world import at
+    from zhengwu.plugins.disclosure import requests as svc
+
+    s = system_session
+    await build_disclosure_world(s, settings)
+    ed = principal("ng_editor")
+
+    def new(kind: str) -> svc.NewRequest:
+        return svc.NewRequest(channel="in_person", requester_kind=kind, requester_name="申请人",
+                              description="2025年本市农村危房改造补助名单")
+
+    with at(2025, 12, 29):
+        late = await svc.register_request(s, ed, new("natural_person"))
+    with at(2026, 3, 2):
+        secret = await svc.register_request(s, ed, new("commercial"))
+        gone = await svc.register_request(s, ed, new("research"))
+    with at(2026, 1, 5):
+        await svc.reply_request(s, ed, late.id, svc.Reply("disclosed", "provided", "予以提供"))
+    with at(2026, 3, 5):
+        await svc.reply_request(s, ed, secret.id, svc.Reply("not_disclosed", "state_secret",
+                                                            "属于国家秘密"))
+        await svc.withdraw_request(s, ed, gone.id, "申请人不再需要")
+    await s.commit()
+
+    y2025 = await rep.annual_report(s, ed, COUNTY, 2025)
+    assert row(y2025, "new") == [1, 0, 0, 0, 0, 0, 1]
+    assert row(y2025, "result.7") == [0] * 7
+    assert row(y2025, "carried_forward") == [1, 0, 0, 0, 0, 0, 1]
+    y2026 = await rep.annual_report(s, ed, COUNTY, 2026)
+    assert row(y2026, "carried_over") == [1, 0, 0, 0, 0, 0, 1]
+    assert row(y2026, "new") == [0, 1, 1, 0, 0, 0, 2]
+    assert row(y2026, "result.1") == [1, 0, 0, 0, 0, 0, 1]
+    assert row(y2026, "result.3.1") == [0, 1, 0, 0, 0, 0, 1]
+    assert row(y2026, "result.6.3") == row(y2026, "result.6") == [0, 0, 1, 0, 0, 0, 1]
+    assert row(y2026, "result.7") == [1, 1, 1, 0, 0, 0, 3]
+    assert row(y2026, "carried_forward") == [0] * 7
