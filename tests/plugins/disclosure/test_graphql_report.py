@@ -93,6 +93,15 @@ async def test_save_inputs_then_the_report_shows_them_or_fails_loudly(api):
     assert _cells(report, "proactive.20_5", "licensing") == [99]
     assert _cells(report, "proactive.20_8", "fees") == [0.75]
 
+    saved = await api.gql("ng_reviewer", """{ disclosureReportInputs(tenantCode: "341881", year: 2025)
+        { year proactive narratives } }""")
+    assert saved["data"]["disclosureReportInputs"]["proactive"]["fees"] == 0.75
+    none = await api.gql("ng_reviewer", "{ disclosureReportInputs(year: 2024) { year } }")
+    assert none["data"]["disclosureReportInputs"] is None
+    refused = await api.gql("xz_admin", """{ disclosureReportInputs(tenantCode: "341881",
+        year: 2025) { year } }""")
+    assert refused["errors"][0]["extensions"]["code"] == "tenant.not_found"
+
     payload = await api.mutate("ng_editor", "saveDisclosureReportInputs", {
         "tenantCode": COUNTY, "year": 2025, "carriedOver": {"commercial": 4}}, SAVE_FIELDS)
     assert payload["errors"] == []

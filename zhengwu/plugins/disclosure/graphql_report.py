@@ -1,4 +1,5 @@
-"""GraphQL of the annual report: ``disclosureAnnualReport`` and ``saveDisclosureReportInputs``.
+"""GraphQL of the annual report: ``disclosureAnnualReport``, ``disclosureReportInputs`` and
+``saveDisclosureReportInputs``.
 
 The report is the service's structure as data: sections, each with its narrative and tables;
 a table has its header rows as drawn (cells with spans), its leaf columns and its rows of
@@ -22,7 +23,11 @@ from zhengwu.graphql.errors import UserError
 from zhengwu.graphql.types import Info
 from zhengwu.plugins.disclosure import report as rep
 from zhengwu.plugins.disclosure.models import ReportInput
-from zhengwu.plugins.disclosure.report_inputs import ReportInputsChange, save_report_inputs
+from zhengwu.plugins.disclosure.report_inputs import (
+    ReportInputsChange,
+    report_inputs,
+    save_report_inputs,
+)
 
 __all__ = ["ReportMutation", "ReportQuery"]
 
@@ -162,6 +167,15 @@ class ReportQuery:
         report = await rep.annual_report(ctx.session, ctx.principal, tenant_code, year,
                                          subtree=subtree)
         return DisclosureAnnualReport.from_report(report)
+
+    @strawberry.field(description="年度报告已保存的人工填报部分（需 disclosure_report:read），"
+                                  "未填报为 null。")
+    async def disclosure_report_inputs(self, info: Info, year: int,
+                                       tenant_code: TenantCode = None
+                                       ) -> DisclosureReportInputs | None:
+        ctx = info.context
+        row = await report_inputs(ctx.session, ctx.principal, tenant_code, year)
+        return DisclosureReportInputs.from_row(row) if row is not None else None
 
 
 @strawberry.type
