@@ -16,6 +16,8 @@ import strawberry
 
 from zhengwu.core.plugin_api import GraphQLContribution
 from zhengwu.plugins.disclosure import replies
+from zhengwu.plugins.disclosure.graphql_publications import PublicationMutation, PublicationQuery
+from zhengwu.plugins.disclosure.graphql_report import ReportMutation, ReportQuery
 from zhengwu.plugins.disclosure.graphql_requests import RequestMutation, RequestQuery
 
 __all__ = ["DisclosureMutation", "DisclosureQuery", "contribution"]
@@ -44,12 +46,12 @@ class ReplyTypeQuery:
 
 
 @strawberry.type
-class DisclosureQuery(ReplyTypeQuery, RequestQuery):
+class DisclosureQuery(ReplyTypeQuery, PublicationQuery, ReportQuery, RequestQuery):
     pass
 
 
 @strawberry.type
-class DisclosureMutation(RequestMutation):
+class DisclosureMutation(PublicationMutation, ReportMutation, RequestMutation):
     pass
 
 
