@@ -125,3 +125,34 @@ async def test_codes_unique_along_the_line_and_names_among_siblings(world):
         await catalog.add_category(s, principal("ng_editor"), COUNTY, "07", "编辑不能加")
     with pytest.raises(Invalid):
         await catalog.add_category(s, principal("ng_admin"), COUNTY, "", "无上级")
+
+
+async def test_a_sub_category_in_use_is_neither_renamed_nor_deleted(world):
+    from datetime import date
+
+    from tests.plugins.disclosure.world import at
+    from zhengwu.plugins.disclosure import publications as pubs
+
+    s = world
+    await catalog.add_category(s, principal("ng_admin"), COUNTY, "07", "部门预算")
+    await catalog.add_category(s, principal("ng_admin"), COUNTY, "07.01", "教育局预算")
+    await s.commit()
+    with pytest.raises(Conflict) as err:  # it has a sub-category
+        await catalog.delete_category(s, principal("ng_admin"), COUNTY, "07.01")
+    assert err.value.code == "disclosure_catalog.has_children"
+    with at(2026, 10, 12):  # 方塘乡 files an item under the county's 07.01.01
+        await pubs.create_publication(s, principal("ft_editor"), TOWNSHIP, pubs.PublicationFields(
+            title="乡镇教育预算", category_code="07.01.01", formed_on=date(2026, 10, 9),
+            disclosure_kinds=("result",)))
+        await s.commit()
+    for code in ("07.01", "07.01.01"):
+        with pytest.raises(Conflict) as err:
+            await catalog.rename_category(s, principal("ng_admin"), COUNTY, code, "新名称")
+        assert err.value.code == "disclosure_catalog.in_use"
+    with pytest.raises(Conflict) as err:
+        await catalog.delete_category(s, principal("ng_admin"), COUNTY, "07.01.01")
+    assert (err.value.code, err.value.params["count"]) == ("disclosure_catalog.in_use", 1)
+    # the description may still change
+    row = await catalog.rename_category(s, principal("ng_admin"), COUNTY, "07.01.01", "教育局预算",
+                                        description="教育系统")
+    assert row.description == "教育系统"

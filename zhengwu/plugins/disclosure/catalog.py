@@ -20,8 +20,8 @@ under a category it sees — built-in, inherited from an ancestor, or its own. T
 parent's code, a dot and two digits (``07.01``, ``07.01.02``); it is unique along the tenant's
 line (its ancestors and its whole subtree), names are unique among siblings. A tenant sees the
 built-in categories of its tier, its ancestors' sub-categories and its own
-(``effective_catalog``); it may rename or delete only its own sub-categories, and delete only
-one that no publication uses and that has no sub-categories below it.
+(``effective_catalog``); it may rename or delete only its own sub-categories, only while no
+publication of its subtree uses them, and delete only one without sub-categories below it.
 """
 
 from __future__ import annotations
@@ -334,12 +334,28 @@ async def _own_category(session: AsyncSession, principal: Principal, tenant_code
     return tenant, row
 
 
+async def _unused(session: AsyncSession, tenant: Tenant, row: Category) -> None:
+    """Refuse to rename or delete a sub-category a publication of the subtree uses (its
+    published items carry its code and name in the public catalog)."""
+    used = await session.scalar(select(func.count()).select_from(Publication).where(
+        subtree_clause(Publication.tenant_path, tenant.path),
+        or_(Publication.category_code == row.code,
+            Publication.category_code.startswith(row.code + "."))))
+    if used:
+        raise Conflict("disclosure_catalog.in_use",
+                       f"类目 {row.code} 已有 {used} 条信息使用，不能改名或删除",
+                       f"category {row.code} is used by {used} publications: it cannot be "
+                       f"renamed or deleted", field="code", count=used)
+
+
 async def rename_category(session: AsyncSession, principal: Principal, tenant_code: str,
                           code: str, name: str, *, description: str | None = None) -> Category:
-    """Rename one of the tenant's own sub-categories."""
+    """Rename one of the tenant's own sub-categories (not one in use; its description may
+    always change)."""
     tenant, row = await _own_category(session, principal, tenant_code, code)
     clean = _name(name)
     if clean != row.name:
+        await _unused(session, tenant, row)
         nodes = await effective_codes(session, tenant)
         if clean in await _sibling_names(session, tenant, row.parent_code, nodes):
             raise Conflict("disclosure_catalog.name_taken",
@@ -357,14 +373,7 @@ async def delete_category(session: AsyncSession, principal: Principal, tenant_co
                           code: str) -> str:
     """Delete one of the tenant's own sub-categories that nothing uses; returns its code."""
     tenant, row = await _own_category(session, principal, tenant_code, code)
-    used = await session.scalar(select(func.count()).select_from(Publication).where(
-        subtree_clause(Publication.tenant_path, tenant.path),
-        or_(Publication.category_code == row.code,
-            Publication.category_code.startswith(row.code + "."))))
-    if used:
-        raise Conflict("disclosure_catalog.in_use", f"类目 {row.code} 已有 {used} 条信息使用，不能删除",
-                       f"category {row.code} is used by {used} publications: it cannot be deleted",
-                       field="code", count=used)
+    await _unused(session, tenant, row)
     below = await session.scalar(select(func.count()).select_from(Category).where(
         Category.parent_code == row.code, subtree_clause(Category.tenant_path, tenant.path)))
     if below:
