@@ -321,6 +321,22 @@ async def test_a_carried_over_total_that_is_not_the_sum_fails_the_row_total(seed
                               ("disclosure_report.balance", "carried_over.total")]
 
 
+async def test_subtree_sums_entered_totals_with_the_columns_of_inputs_without_one(seeded):
+    """方塘乡 enters a total, 宁国市 does not: the subtree's total is 1 + 2 (no false alarm);
+    the carried-over figures still do not balance (no outcomes for them)."""
+    await save_report_inputs(seeded, principal("ng_editor"), ReportInputsChange(
+        COUNTY, 2025, carried_over={"natural_person": 2}))
+    await save_report_inputs(seeded, principal("ft_editor"), ReportInputsChange(
+        TOWNSHIP, 2025, carried_over={"commercial": 1, "total": 1}))
+    with pytest.raises(Invalid) as exc:
+        await rep.annual_report(seeded, principal("ng_admin"), COUNTY, 2025, subtree=True)
+    codes = _problems(exc)
+    assert ("disclosure_report.row_total", "carried_over.total") not in codes
+    assert ("disclosure_report.balance", "carried_over.natural_person") in codes
+    report = await rep.compute_report(seeded, await tenant(seeded, COUNTY), 2025, subtree=True)
+    assert row(report, "carried_over") == [4, 2, 0, 0, 0, 0, 6]
+
+
 async def test_review_and_litigation_totals_are_checked(seeded):
     await save_report_inputs(seeded, principal("ng_editor"), ReportInputsChange(
         COUNTY, 2025, review_litigation={"review_upheld": 2, "review_total": 1,

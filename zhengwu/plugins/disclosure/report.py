@@ -400,16 +400,20 @@ class _Sums:
 def _sum_inputs(inputs: Iterable[ReportInput]) -> _Sums:
     """The hand-entered numbers summed over the inputs (one tenant, or a subtree's)."""
     sums = _Sums()
+    entered_total, total = False, 0
     for i in inputs:
         for key, value in (i.proactive or {}).items():
             sums.proactive[key] = sums.proactive.get(key, 0) + float(value)
         for key, value in (i.review_litigation or {}).items():
             sums.review[key] = sums.review.get(key, 0) + int(value)
-        for key, value in (i.carried_over or {}).items():
-            if key == TOTAL:
-                sums.carried_over_total = (sums.carried_over_total or 0) + int(value)
-            else:
-                sums.carried_over[key] = sums.carried_over.get(key, 0) + int(value)
+        carried = {k: int(v) for k, v in (i.carried_over or {}).items() if k != TOTAL}
+        for key, value in carried.items():
+            sums.carried_over[key] = sums.carried_over.get(key, 0) + value
+        if TOTAL in (i.carried_over or {}):  # as entered; else it is the sum of the columns
+            entered_total, total = True, total + int(i.carried_over[TOTAL])
+        else:
+            total += sum(carried.values())
+    sums.carried_over_total = total if entered_total else None
     return sums
 
 
