@@ -32,6 +32,7 @@ from zhengwu.core.errors import DomainError, NotFound, PermissionDenied
 from zhengwu.core.security import grants, users
 from zhengwu.core.security.models import Grant, User
 from zhengwu.core.security.principal import Principal
+from zhengwu.core.security.rbac import policy
 from zhengwu.tenants import provisioning
 from zhengwu.tenants.models import Tenant
 
@@ -42,9 +43,16 @@ WHO = ("same", "sibling", "child", "parent", "other", "anonymous")
 
 @pytest.fixture(autouse=True)
 def _clean_policy():
+    """The core's policy alone, whatever plugins an earlier test in this process loaded: this
+    matrix is about the core. (With intake installed a city admin cannot appoint a county's
+    window clerk — it holds no case permissions to hand on; tests/plugins/test_admin_grants.py
+    covers the plugins' roles.)"""
+    saved = policy.snapshot()
+    policy.load()
     reset_custom_roles()
     yield
     reset_custom_roles()
+    policy.load(*saved)
 
 
 @pytest.fixture

@@ -188,6 +188,11 @@ class Policy:
         self._plugin_grants = {k: tuple(v) for k, v in (plugin_grants or {}).items()}
         self._rebuild()
 
+    def snapshot(self) -> tuple[tuple[RoleDef, ...], tuple[str, ...], dict[str, tuple[str, ...]]]:
+        """What ``load`` was given (plugin roles, permissions, grants), to load it again."""
+        roles = tuple(r for r in self._extra_roles.values() if not r.is_custom)
+        return roles, self._extra_permissions, dict(self._plugin_grants)
+
     def set_custom_roles(self, roles: Iterable[RoleDef]) -> None:
         """Replace every custom role (``scope`` set), keeping plugin roles and rules."""
         kept = {n: r for n, r in self._extra_roles.items() if not r.is_custom}

@@ -38,10 +38,12 @@ PERMISSIONS = (
 )
 _READ = ("publication:read", "disclosure_request:read", "disclosure_report:read",
          "disclosure_stats:read")
+_ALL = ("publication:*", "disclosure_catalog:*", "disclosure_request:*", "disclosure_report:*",
+        "disclosure_stats:*")
 DEFAULT_GRANTS = {
-    "province_admin": (*_READ, "disclosure_catalog:write", "disclosure_report:write"),
-    "city_admin": (*_READ, "disclosure_catalog:write", "disclosure_report:write"),
-    "county_admin": (*_READ, "disclosure_catalog:write", "disclosure_report:write"),
+    "province_admin": _ALL,
+    "city_admin": _ALL,
+    "county_admin": _ALL,
     "disclosure_editor": ("publication:read", "publication:draft", "disclosure_request:read",
                           "disclosure_request:register", "disclosure_request:handle",
                           "disclosure_report:read", "disclosure_report:write"),
@@ -59,6 +61,9 @@ DEFAULT_GRANTS = {
 }
 """Editors (经办人) draft, register and handle requests; reviewers (分管领导) review; approvers
 (主要领导, head of the disclosure office) approve major items and extensions (Art. 33 ¶2).
+Admins hold every disclosure permission, because granting a role needs every permission it
+carries (no escalation): otherwise no admin could appoint an editor. A review step still needs
+its role from ``step_roles``, which an admin does not hold by being admin.
 Which role a review step needs is a tenant setting (``step_roles``); the permission
 ``publication:review``/``approve`` is needed as well. Assessors get aggregates only."""
 

@@ -38,14 +38,16 @@ DEFAULT_GRANTS = {
     "supervisor": ("alert:read", "alert:act", "alert:supervise"),
     "window_clerk": ("alert:read", "alert:act"),
     "approver": ("alert:read", "alert:act"),
-    "county_admin": ("alert:read",),
-    "city_admin": ("alert:read",),
-    "province_admin": ("alert:read",),
+    "county_admin": ("alert:*",),
+    "city_admin": ("alert:*",),
+    "province_admin": ("alert:*",),
     "auditor": ("alert:read",),
 }
 """Supervisors (监察) see, act and supervise; window clerks and approvers read and answer the
-cards of their subtree (签收, 情况说明, 纠正) but never close them or open 督办; admins and
-auditors read. Assessors get the metrics, not the cards."""
+cards of their subtree (签收, 情况说明, 纠正) but never close them or open 督办; auditors read.
+Admins hold every alert permission: granting a role needs every permission it carries (no
+escalation), so an admin who could not act on cards could not appoint a clerk or a supervisor.
+Assessors get the metrics, not the cards."""
 
 LISTENS = ("intake.case_submitted", "intake.supplement_requested", "intake.supplement_received",
            "intake.case_accepted", "intake.case_not_accepted", "intake.step_started",
