@@ -7,8 +7,8 @@ loaders, so a page of N objects costs a constant number of statements.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,11 +17,14 @@ from strawberry.dataloader import DataLoader
 from zhengwu.core.catalog.models import CatalogFee, CatalogItem, CatalogMaterial, CatalogStep
 from zhengwu.core.catalog.service import ItemElements
 from zhengwu.core.security.models import Grant
+from zhengwu.core.security.principal import Principal
 from zhengwu.tenants import settings as tenant_settings
 from zhengwu.tenants.models import Tenant
 from zhengwu.tenants.provisioning import subtree_counts_many
 
 __all__ = ["Loaders"]
+
+T = TypeVar("T")
 
 
 class Loaders:
@@ -40,6 +43,15 @@ class Loaders:
             self._descendant_counts)
         self.children_page: DataLoader[tuple[uuid.UUID, int, str | None], list[Tenant]] = (
             DataLoader(self._children))
+        self._plugins: dict[Callable[..., Any], Any] = {}
+
+    def plugin(self, factory: Callable[[AsyncSession, Principal], T], principal: Principal) -> T:
+        """A plugin's loaders for this request: made once by ``factory(session, principal)``
+        and kept with the core's (gone with the request)."""
+        found = self._plugins.get(factory)
+        if found is None:
+            found = self._plugins[factory] = factory(self.session, principal)
+        return cast(T, found)
 
     async def _tenants(self, ids: Sequence[uuid.UUID]) -> list[Tenant | None]:
         rows = await self.session.scalars(select(Tenant).where(Tenant.id.in_(list(ids))))

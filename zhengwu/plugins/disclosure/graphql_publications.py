@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -94,7 +93,7 @@ class PublicationLinkKind(Enum):
 class PublicationLoaders:
     """DataLoaders of a publication's relations for one request."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, principal: Principal | None = None) -> None:
         async def steps(ids: Sequence[uuid.UUID]) -> list[list[StepRow]]:
             found = await service.steps_for(session, ids)
             return [found[i] for i in ids]
@@ -112,15 +111,8 @@ class PublicationLoaders:
         self.links: DataLoader[uuid.UUID, list[service.LinkView]] = DataLoader(links)
 
 
-_LOADERS: weakref.WeakKeyDictionary[Any, PublicationLoaders] = weakref.WeakKeyDictionary()
-
-
 def _loaders(info: Info) -> PublicationLoaders:
-    ctx = info.context
-    found = _LOADERS.get(ctx.loaders)
-    if found is None:
-        found = _LOADERS[ctx.loaders] = PublicationLoaders(ctx.session)
-    return found
+    return info.context.loaders.plugin(PublicationLoaders, info.context.principal)
 
 
 # ------------------------------------------------------------------------------ types

@@ -11,7 +11,6 @@ DataLoaders (one statement each for the whole page).
 from __future__ import annotations
 
 import uuid
-import weakref
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -118,15 +117,8 @@ class _Loaders:
         return DataLoader(load)
 
 
-_LOADERS: weakref.WeakKeyDictionary[Any, _Loaders] = weakref.WeakKeyDictionary()
-
-
 def _loaders(info: Info) -> _Loaders:
-    ctx = info.context
-    found = _LOADERS.get(ctx.loaders)
-    if found is None:
-        found = _LOADERS[ctx.loaders] = _Loaders(ctx.session, ctx.principal)
-    return found
+    return info.context.loaders.plugin(_Loaders, info.context.principal)
 
 
 # ------------------------------------------------------------------------------ types

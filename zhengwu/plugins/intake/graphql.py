@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -192,16 +191,9 @@ class CaseLoaders:
         return [found.get(i) for i in ids]
 
 
-_LOADERS: weakref.WeakKeyDictionary[Any, CaseLoaders] = weakref.WeakKeyDictionary()
-
-
 def _loaders(info: Info) -> CaseLoaders:
     """This request's case loaders (kept beside the core's loaders, gone with them)."""
-    ctx = info.context
-    found = _LOADERS.get(ctx.loaders)
-    if found is None:
-        found = _LOADERS[ctx.loaders] = CaseLoaders(ctx.session, ctx.principal)
-    return found
+    return info.context.loaders.plugin(CaseLoaders, info.context.principal)
 
 
 # ------------------------------------------------------------------------------ types

@@ -14,7 +14,6 @@ centre up. Fields answer ``plugin.not_enabled`` where the plugin is off (the sch
 from __future__ import annotations
 
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -125,15 +124,8 @@ class SupervisionLoaders:
         return [found[i] for i in ids]
 
 
-_LOADERS: weakref.WeakKeyDictionary[Any, SupervisionLoaders] = weakref.WeakKeyDictionary()
-
-
 def _loaders(info: Info) -> SupervisionLoaders:
-    ctx = info.context
-    found = _LOADERS.get(ctx.loaders)
-    if found is None:
-        found = _LOADERS[ctx.loaders] = SupervisionLoaders(ctx.session, ctx.principal)
-    return found
+    return info.context.loaders.plugin(SupervisionLoaders, info.context.principal)
 
 
 # ------------------------------------------------------------------------------ types

@@ -8,7 +8,6 @@ Thin like ``graphql``: one service per resolver, ``_mutate`` for commit/rollback
 from __future__ import annotations
 
 import uuid
-import weakref
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
@@ -58,15 +57,8 @@ class RatingLoaders:
         return [found[i] for i in ids]
 
 
-_LOADERS: weakref.WeakKeyDictionary[Any, RatingLoaders] = weakref.WeakKeyDictionary()
-
-
 def _loaders(info: Info) -> RatingLoaders:
-    ctx = info.context
-    found = _LOADERS.get(ctx.loaders)
-    if found is None:
-        found = _LOADERS[ctx.loaders] = RatingLoaders(ctx.session, ctx.principal)
-    return found
+    return info.context.loaders.plugin(RatingLoaders, info.context.principal)
 
 
 @strawberry.type(description="整改/申诉记录 — one recorded step of a rating, with actor and time.")
