@@ -88,7 +88,7 @@ async def _attach(session: Any, p: Publication, filename: str, content: bytes,
     a = Attachment(tenant_id=p.tenant_id, tenant_path=p.tenant_path, publication_id=p.id,
                    filename=filename, content_type=content_type, size=len(content),
                    sha256=hashlib.sha256(content).hexdigest(), content=content,
-                   created_at=datetime(2026, 1, 1, tzinfo=UTC))
+                   created_at=datetime(2025, 1, 1, tzinfo=UTC))  # before publication
     session.add(a)
     await session.flush()
     return a
@@ -380,3 +380,45 @@ async def test_through_the_review_chain(world, system_session):
     unknown = await api.client.get(f"{FEED}/nothing-here")
     assert gone.status_code == 404 and gone.text == unknown.text
     assert await _items(api, q="部门预算") == []
+
+
+async def test_a_file_added_to_a_revision_waits_for_its_review(world, system_session):
+    """Attachments are not versioned: one added while a published item is revised must not
+    reach the public before the revision passes the review chain (保密审查 included)."""
+    from tests.plugins.disclosure.world import at, principal
+    from zhengwu.plugins.disclosure import publications as pubs
+    from zhengwu.plugins.disclosure import review
+
+    api, _ = world
+    s = system_session
+    editor, reviewer = principal("ng_editor"), principal("ng_reviewer")
+    with at(2026, 10, 12):
+        pub = await pubs.create_publication(s, editor, COUNTY, pubs.PublicationFields(
+            title="宁国市2026年部门预算", category_code="07", formed_on=date(2026, 10, 9),
+            disclosure_kinds=("result",), body="预算正文", timing="periodic"))
+        first = await pubs.add_attachment(s, editor, pub.id, "预算.pdf", "application/pdf",
+                                          b"%PDF reviewed")
+        await review.submit(s, editor, pub.id)
+        await review.approve(s, reviewer, pub.id, "同意")
+        await review.approve(s, reviewer, pub.id, "同意")
+        await s.commit()
+        index_no = pub.index_no
+    with at(2026, 10, 20):
+        await review.revise(s, editor, pub.id, "补充附件")
+        added = await pubs.add_attachment(s, editor, pub.id, "未审核.pdf", "application/pdf",
+                                          b"%PDF not reviewed")
+        await s.commit()
+    item = (await api.client.get(f"{FEED}/{index_no}")).json()
+    assert [a["id"] for a in item["attachments"]] == [str(first.id)]
+    page = (await api.client.get(FEED, params={"q": "部门预算"})).json()
+    assert [a["id"] for a in page["items"][0]["attachments"]] == [str(first.id)]
+    assert (await api.client.get(f"{FEED}/{index_no}/attachments/{added.id}")).status_code == 404
+    assert (await api.client.get(f"{FEED}/{index_no}/attachments/{first.id}")).status_code == 200
+    with at(2026, 10, 21):
+        await review.submit(s, editor, pub.id)
+        await review.approve(s, reviewer, pub.id, "同意")
+        await review.approve(s, reviewer, pub.id, "同意")
+        await s.commit()
+    item = (await api.client.get(f"{FEED}/{index_no}")).json()
+    assert {a["id"] for a in item["attachments"]} == {str(first.id), str(added.id)}
+    assert (await api.client.get(f"{FEED}/{index_no}/attachments/{added.id}")).status_code == 200

@@ -296,3 +296,29 @@ async def test_nobody_reviews_their_own_draft_and_outsiders_cannot_act(world):
             await review.approve(s2, principal("ng_clerk"), pub.id)
         rows = (await s2.scalars(select(ReviewStep).where(ReviewStep.publication_id == pub.id))).all()
         assert len(rows) == 2
+
+
+@pytest.mark.parametrize(("first", "then"), [("not_disclosed", "proactive"),
+                                             ("proactive", "on_request")])
+async def test_a_revision_cannot_change_the_attribute(world, first, then):
+    """The feed reads the row's attribute: a revision that made a published not-disclosed item
+    proactive would put its published text on the feed with no review; one that made a public
+    item on-request would take it off the feed without the withdraw permission."""
+    s = world
+    ground = "internal_affairs" if first == "not_disclosed" else None
+    with at(2026, 10, 12):
+        pub = await draft(s, attribute=first, withhold_ground=ground)
+        for a in ("submit", "approve", "approve"):
+            pub = await act(s, pub, a)
+        was_public = pubs.is_public(pub)
+        pub = await act(s, pub, "revise")
+        with pytest.raises(DomainError) as e:
+            await pubs.update_publication(s, principal(EDITOR), pub.id,
+                                          {"attribute": then, "withhold_ground": None})
+        assert e.value.code == "publication.attribute_locked"
+        await undo(s, pub)
+        assert pub.attribute == first and pubs.is_public(pub) == was_public
+        # the other fields still change; the same attribute is accepted
+        pub = await pubs.update_publication(s, principal(EDITOR), pub.id,
+                                            {"attribute": first, "title": "修订标题"})
+        assert pub.title == "修订标题"

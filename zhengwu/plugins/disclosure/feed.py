@@ -4,7 +4,9 @@
 and ``withdrawn_at`` is not (the publications module's contract). The public reads the
 *published* text (``published_title``/``published_body``): ``title``/``body`` may hold a
 revision still in the review chain. Links (政策解读, 废止) are shown only when the item at the
-other end is public too. Attachments are served only for public items.
+other end is public too. Attachments are served only for public items, and only those added
+before the item's last publication (``published_at``): a file added to a revision waits for
+the revision to pass the review chain.
 
 **Whose items.** A feed is one tenant's own items (``tenant_id``), not its subtree: 宁国市's
 feed does not list 方塘乡's items (each government is its own 公开主体).
@@ -309,6 +311,12 @@ def is_public(p: type[Publication] | Any = Publication) -> ColumnElement[bool]:
     return and_(p.attribute == "proactive", p.published_at.is_not(None), p.withdrawn_at.is_(None))
 
 
+def _reviewed(a: type[Attachment]) -> ColumnElement[bool]:
+    """An attachment that went through the review chain: added before the item's last
+    publication (one added while a revision is being drafted waits for its republication)."""
+    return a.created_at <= Publication.published_at
+
+
 def _where(tenant: Tenant, query: FeedQuery) -> list[ColumnElement[bool]]:
     p = Publication
     conds: list[ColumnElement[bool]] = [p.tenant_id == tenant.id, is_public(p)]
@@ -345,7 +353,9 @@ async def _attachments(session: AsyncSession, ids: Sequence[uuid.UUID]
     a = Attachment
     rows = await session.execute(
         select(a.publication_id, a.id, a.filename, a.content_type, a.size)
-        .where(a.publication_id.in_(ids)).order_by(a.publication_id, a.created_at, a.filename))
+        .join(Publication, Publication.id == a.publication_id)
+        .where(a.publication_id.in_(ids), _reviewed(a))
+        .order_by(a.publication_id, a.created_at, a.filename))
     for pid, aid, filename, content_type, size in rows:
         out.setdefault(pid, []).append(PublicAttachment(aid, filename, content_type, size))
     return out
@@ -444,7 +454,7 @@ async def attachment_file(session: AsyncSession, tenant: Tenant, index_no: str,
         select(Attachment.filename, Attachment.content_type, Attachment.content)
         .join(Publication, Publication.id == Attachment.publication_id)
         .where(Attachment.id == attachment_id, Publication.tenant_id == tenant.id,
-               Publication.index_no == index_no, is_public()))).first()
+               Publication.index_no == index_no, is_public(), _reviewed(Attachment)))).first()
     if row is None:
         raise FeedMiss()
     return PublicFile(row.filename, row.content_type, bytes(row.content))

@@ -373,6 +373,15 @@ async def update_publication(session: AsyncSession, principal: Principal,
     assert tenant is not None
     values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v)
                               for k, v in changes.items()}
+    if (pub.published_at is not None and "attribute" in values
+            and values["attribute"] != pub.attribute):
+        # The feed reads ``attribute`` of the row (not of the published version): changing it
+        # in a revision would show a withheld item's published text at once, or take a public
+        # one off the feed, without the review chain or the withdraw permission.
+        raise Conflict("publication.attribute_locked",
+                       "已发布过的信息不能更改公开属性（如需变更，请撤回后重新起草）",
+                       "the attribute of a publication that has been published cannot change "
+                       "(withdraw it and draft a new one)", field="attribute")
     merged = replace(fields_of(pub), **values)
     f, due = await _validated(session, tenant, merged)
     _apply(pub, f, due)
