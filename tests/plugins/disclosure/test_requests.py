@@ -94,6 +94,10 @@ async def test_bad_registration_names_every_problem_and_writes_nothing(s):
     fields = {p.field for p in exc.value.params["problems"]}
     assert fields == {"requesterKind", "requesterName", "description", "signedOn", "requesterId"}
     assert exc.value.code == "disclosure_request.invalid"
+    # the ID number (checked as a credit code under a kind that is not a natural person's)
+    # is in no message, no problem and no parameter of the error
+    assert "110105194912310021" not in repr(exc.value.to_dict("zh")) + repr(
+        exc.value.to_dict("en")) + repr(exc.value.params) + str(exc.value)
     await s.rollback()
     assert await count(s, DisclosureRequest) == 0
     assert await count(s, Counter) == 0
@@ -107,6 +111,19 @@ async def test_credit_code_for_organisations(s):
         with pytest.raises(Invalid) as exc:
             await svc.register_request(s, ED, new(requester_kind="research", requester_id="bad"))
         assert exc.value.field == "requesterId"
+        # a person's ID number typed under an organisation's kind is not echoed
+        with pytest.raises(Invalid) as exc:
+            await svc.register_request(s, ED, new(requester_kind="commercial",
+                                                  requester_id=ID_NUMBER))
+        assert exc.value.code == "catalog.bad_credit_checksum"
+        assert ID_NUMBER not in repr(exc.value.to_dict("zh")) + repr(exc.value.to_dict("en"))
+        assert ID_NUMBER not in repr(exc.value.params) + str(exc.value)
+
+
+async def test_purpose_is_bounded(s):
+    with at(2026, 9, 21), pytest.raises(Invalid) as exc:
+        await svc.register_request(s, ED, new(purpose="用" * (svc.MAX_TEXT + 1)))
+    assert (exc.value.code, exc.value.field) == ("disclosure_request.purpose_too_long", "purpose")
 
 
 async def test_register_in_the_future_is_refused(s):

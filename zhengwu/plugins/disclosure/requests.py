@@ -402,7 +402,15 @@ def _protect_requester(new: NewRequest, cipher: PiiCipher, problems: list[Invali
                 value = validate_id_number(new.requester_id, field="requesterId")
                 index = cipher.blind_index("id_number", value)
             else:
-                value = validate_credit_code(new.requester_id, field="requesterId")
+                try:
+                    value = validate_credit_code(new.requester_id, field="requesterId")
+                except Invalid as bad:
+                    # the core's message quotes the value, which may be a person's ID number
+                    # typed under another requester kind: never echo it
+                    raise Invalid(bad.code, "统一社会信用代码无效（18 位，不含 I O Z S V，校验位正确）",
+                                  "invalid unified social credit code (18 characters of the "
+                                  "GB 32100 alphabet with a valid check character)",
+                                  field="requesterId") from None
                 index = cipher.blind_index("credit_code", value)
             enc = cipher.encrypt(value, context="disclosure.requester_id")
             masked = mask_id_number(value)
@@ -447,6 +455,11 @@ async def register_request(session: AsyncSession, principal: Principal, new: New
                                      f"所需政府信息的描述不能为空（不超过{MAX_TEXT}字）",
                                      f"a description of the information is required (at most "
                                      f"{MAX_TEXT} characters)", field="description"))
+    purpose = (new.purpose or "").strip() or None
+    if purpose is not None and len(purpose) > MAX_TEXT:
+        problems.append(InvalidField(f"{KIND}.purpose_too_long", f"用途不超过{MAX_TEXT}字",
+                                     f"the purpose is at most {MAX_TEXT} characters",
+                                     field="purpose"))
     submitted_on = new.submitted_on or today
     received_on: date | None = None
     if submitted_on > today:
@@ -476,7 +489,7 @@ async def register_request(session: AsyncSession, principal: Principal, new: New
         channel=new.channel, requester_kind=new.requester_kind, requester_name=name,
         requester_id_enc=enc, requester_id_hash=index, requester_id_masked=masked,
         phone_enc=phone_enc, phone_masked=phone_masked, description=description,
-        purpose=(new.purpose or "").strip() or None, submitted_at=submitted_at,
+        purpose=purpose, submitted_at=submitted_at,
         received_on=received_on, status="registered", clock_start=received_on,
         due_on=received_on, due_derivation={}, extended_days=0, created_by=principal.user_id)
     session.add(req)
