@@ -242,3 +242,53 @@ async def test_isolation_of_every_field(api):
         assert city["data"]["publication"]["id"] == pid
         below = await api.gql("ng_editor", '{ disclosureCatalog(tenantCode: "341881204") { code } }')
         assert len(below["data"]["disclosureCatalog"]) == 27  # 01–22 and 30–34
+
+
+def test_an_oversized_upload_is_refused_before_decoding():
+    """The size is checked on the base64 text: a huge string is never decoded (an invalid one
+    is refused as too large, not as bad base64); the largest allowed file still decodes."""
+    from zhengwu.core.errors import Invalid
+    from zhengwu.plugins.disclosure import graphql_publications as gp
+    from zhengwu.plugins.disclosure.publications import MAX_ATTACHMENT_BYTES
+
+    with pytest.raises(Invalid) as exc:
+        gp._decode("!" * (gp._BASE64_MAX + 9))
+    assert exc.value.code == "publication.attachment_too_large"
+    largest = base64.b64encode(b"\0" * MAX_ATTACHMENT_BYTES).decode()
+    assert len(gp._decode(largest)) == MAX_ATTACHMENT_BYTES
+
+
+async def test_a_link_to_an_ancestor_shows_only_what_the_public_sees(api):
+    """方塘乡 interprets 宁国市's public item: its links show the county item's published title,
+    never a revision being drafted there, and nothing once the county withdraws it."""
+    from tests.plugins.disclosure.world import TOWNSHIP
+
+    with at(2026, 10, 12):
+        county = await create(api)
+        pid = county["id"]
+        await step(api, "ng_editor", "submitPublication", pid)
+        await step(api, "ng_reviewer", "approvePublicationStep", pid)
+        await step(api, "ng_reviewer", "approvePublicationStep", pid)
+        reading = await create(api, "ft_editor", tenantCode=TOWNSHIP, title="乡政策解读")
+        linked = await step(api, "ft_editor", "linkPublication", reading["id"], targetId=pid,
+                            kind="INTERPRETS")
+        assert [(x["direction"], x["otherTitle"]) for x in linked["links"]] == [
+            ("out", "宁国市2026年部门预算")]
+        await step(api, "ng_editor", "revisePublication", pid)
+        upd = await api.mutate("ng_editor", "updatePublication",
+                               {"publicationId": pid, "title": "内部修订稿：待保密审查"},
+                               "publication { title }")
+        assert upd["errors"] == []
+
+        async def township_sees() -> list[Any]:
+            out = await api.gql("ft_editor", '{ publication(id: "%s") { links { otherId '
+                                             'otherTitle } } }' % reading["id"])
+            return [(x["otherId"], x["otherTitle"]) for x in out["data"]["publication"]["links"]]
+
+        assert await township_sees() == [(pid, "宁国市2026年部门预算")]
+        # the county itself sees the township's item (its subtree) by its working title
+        mine = await api.gql("ng_editor", '{ publication(id: "%s") { links { otherTitle } } }'
+                             % pid)
+        assert mine["data"]["publication"]["links"] == [{"otherTitle": "乡政策解读"}]
+        await step(api, "ng_reviewer", "withdrawPublication", pid, reason="信息有误")
+        assert await township_sees() == [(pid, None)]

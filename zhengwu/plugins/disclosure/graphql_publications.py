@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from zhengwu.core.calendar.service import Deadline
+from zhengwu.core.db import ALL_SCOPE
 from zhengwu.core.errors import Invalid, NotFound
 from zhengwu.core.security.principal import Principal
 from zhengwu.graphql.calendar import WorkingDeadline
@@ -102,8 +103,10 @@ class PublicationLoaders:
             found = await service.attachments_for(session, ids)
             return [found[i] for i in ids]
 
+        root = principal.acting_path if principal is not None else ALL_SCOPE
+
         async def links(ids: Sequence[uuid.UUID]) -> list[list[service.LinkView]]:
-            found = await service.links_for(session, ids)
+            found = await service.links_for(session, ids, root)
             return [found[i] for i in ids]
 
         self.steps: DataLoader[uuid.UUID, list[StepRow]] = DataLoader(steps)
@@ -178,6 +181,15 @@ class PublicationLinkRef:
     other_id: strawberry.ID
     other_title: str | None = strawberry.field(description="对方标题（本单位不可见时为空）")
     other_index_no: str | None
+
+
+def _other_title(info: Info, other: PublicationRow | None) -> str | None:
+    """The linked item's title: its working title in the caller's subtree, else (an
+    ancestor's public item) the published one — never an ancestor's revision in review."""
+    if other is None:
+        return None
+    principal = info.context.principal
+    return other.title if principal.sees(other.tenant_path) else other.published_title
 
 
 def _tenant_code(path: str) -> str:
@@ -271,7 +283,7 @@ class Publication:
         return [PublicationLinkRef(
             kind=PublicationLinkKind(link.kind), direction=direction,
             other_id=strawberry.ID(str(link.target_id if direction == "out" else link.publication_id)),
-            other_title=other.title if other else None,
+            other_title=_other_title(info, other),
             other_index_no=other.index_no if other else None) for link, other, direction in rows]
 
 
@@ -534,7 +546,15 @@ async def _publication(info: Info, work: Work) -> PublicationPayload:
                               errors=errors)
 
 
+_BASE64_MAX = 4 * -(-service.MAX_ATTACHMENT_BYTES // 3)
+"""The longest base64 text of an attachment within the limit (checked before decoding)."""
+
+
 def _decode(content: str) -> bytes:
+    if len(content) > _BASE64_MAX + 8:  # a little slack for trailing whitespace
+        mb = service.MAX_ATTACHMENT_BYTES // (1024 * 1024)
+        raise Invalid("publication.attachment_too_large", f"附件超过 {mb} MB",
+                      f"the attachment exceeds {mb} MB", field="contentBase64")
     try:
         return base64.b64decode(content.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError) as exc:

@@ -41,7 +41,7 @@ from sqlalchemy.orm import defer
 
 from zhengwu.core import clock
 from zhengwu.core.calendar.service import Deadline, load_calendar
-from zhengwu.core.db import new_id, subtree_clause
+from zhengwu.core.db import ALL_SCOPE, new_id, subtree_clause
 from zhengwu.core.errors import Conflict, Invalid, InvalidField, NotFound, PermissionDenied
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
@@ -84,6 +84,7 @@ __all__ = [
     "list_publications",
     "next_index_no",
     "page_key",
+    "readable_by",
     "remove_attachment",
     "review_steps_of",
     "steps_for",
@@ -499,10 +500,23 @@ async def link_publication(session: AsyncSession, principal: Principal,
 LinkView = tuple[PublicationLink, Publication | None, str]
 
 
-async def links_for(session: AsyncSession, ids: Sequence[uuid.UUID]
+def readable_by(root: str) -> Any:
+    """SQL: a publication a principal acting at ``root`` may read — its subtree's, or an
+    ancestor's public item (what row-level security allows, also off PostgreSQL)."""
+    if root == ALL_SCOPE:
+        return subtree_clause(Publication.tenant_path, root)
+    return or_(subtree_clause(Publication.tenant_path, root),
+               and_(Publication.tenant_path.in_(ancestor_paths(root)),
+                    Publication.attribute == "proactive", Publication.published_at.is_not(None),
+                    Publication.withdrawn_at.is_(None)))
+
+
+async def links_for(session: AsyncSession, ids: Sequence[uuid.UUID], root: str = ALL_SCOPE
                     ) -> dict[uuid.UUID, list[LinkView]]:
     """Links from and to each publication: ``(link, the other publication or None when it is
-    not readable here, direction)``, direction ``out`` (it → other) or ``in`` (other → it)."""
+    not readable at ``root`` (see ``readable_by``), direction)``, direction ``out`` (it →
+    other) or ``in`` (other → it). An ancestor's item is shown by its published title only
+    (its ``title`` may be a revision in its review chain)."""
     found: dict[uuid.UUID, list[LinkView]] = {i: [] for i in ids}
     if not ids:
         return found
@@ -512,7 +526,7 @@ async def links_for(session: AsyncSession, ids: Sequence[uuid.UUID]
         .order_by(PublicationLink.kind, PublicationLink.id)))
     other_ids = {r.target_id for r in rows} | {r.publication_id for r in rows}
     others = {p.id: p for p in await session.scalars(select(Publication).where(
-        Publication.id.in_(other_ids)))} if other_ids else {}
+        Publication.id.in_(other_ids), readable_by(root)))} if other_ids else {}
     for r in rows:
         if r.publication_id in found:
             found[r.publication_id].append((r, others.get(r.target_id), "out"))
