@@ -312,6 +312,17 @@ async def test_list_is_scoped_filtered_and_keyset_paged(world):
     assert [p.title for p in (await pubs.list_publications(s, ng, f, 50)).items] == ["2025年的信息"]
     f = pubs.PublicationFilter(status=("published",))
     assert (await pubs.list_publications(s, ng, f, 50)).items == []
+    # bounded searches; LIKE wildcards match themselves
+    for f, code in ((pubs.PublicationFilter(text="县" * 101), "publication.filter_text_too_long"),
+                    (pubs.PublicationFilter(year=0), "publication.filter_year"),
+                    (pubs.PublicationFilter(year=10000), "publication.filter_year"),
+                    (pubs.PublicationFilter(category_code="0" * 41), "publication.filter_category")):
+        with pytest.raises(DomainError) as err:
+            await pubs.list_publications(s, ng, f, 5)
+        assert err.value.params["problems"][0].code == code
+    for text in ("%", "_", "县级信息_"):
+        f = pubs.PublicationFilter(text=text)
+        assert (await pubs.list_publications(s, ng, f, 50)).items == []
     for who, code in (("ft_reviewer", COUNTY), ("gk_editor", TOWNSHIP), ("xz_admin", COUNTY),
                       ("el_admin", COUNTY)):
         with pytest.raises(NotFound):

@@ -423,6 +423,10 @@ async def test_list_filters_and_keyset(s):
         assert await nos(overdue=True) == [a.request_no, old.request_no]
         assert await nos(requester_kind="research") == [old.request_no]
         assert await nos(status=("replied",)) == [b.request_no]
+        for year in (0, 10000):  # refused, not a failure of date()
+            with pytest.raises(Invalid) as exc:
+                await nos(year=year)
+            assert exc.value.code == "disclosure_request.filter_year"
         first = await svc.list_requests(s, ED, None, 2)
         assert first.has_next
         rest = await svc.list_requests(s, ED, None, 2, svc.page_key(first.rows[-1]))

@@ -591,6 +591,31 @@ def _after(key: str) -> Any:
                and_(Publication.created_at == at, Publication.id < last))
 
 
+FILTER_TEXT_MAX = 100
+FILTER_YEARS = (1949, 2100)
+
+
+def _check_filter(f: PublicationFilter) -> None:
+    """Bounded searches: the text (a LIKE pattern, wildcards matched literally), the category
+    code and the year (``date()`` of a year outside 1–9999 would fail)."""
+    problems: list[InvalidField] = []
+    if f.text and len(f.text.strip()) > FILTER_TEXT_MAX:
+        problems.append(InvalidField("publication.filter_text_too_long",
+                                     f"检索文字不超过{FILTER_TEXT_MAX}字",
+                                     f"the search text is at most {FILTER_TEXT_MAX} characters",
+                                     field="filter.text"))
+    if f.category_code and len(f.category_code.strip()) > 40:
+        problems.append(InvalidField("publication.filter_category", "目录类别编码不超过40字",
+                                     "a category code is at most 40 characters",
+                                     field="filter.categoryCode"))
+    if f.year is not None and not FILTER_YEARS[0] <= f.year <= FILTER_YEARS[1]:
+        problems.append(InvalidField("publication.filter_year",
+                                     f"年份应在 {FILTER_YEARS[0]}–{FILTER_YEARS[1]} 之间",
+                                     f"the year lies in {FILTER_YEARS[0]}–{FILTER_YEARS[1]}",
+                                     field="filter.year"))
+    _raise(problems)
+
+
 @dataclass
 class PublicationPage:
     items: list[Publication] = field(default_factory=list)
@@ -605,6 +630,7 @@ async def list_publications(session: AsyncSession, principal: Principal,
     if principal.is_anonymous:
         raise PermissionDenied("publication:read")
     f = filter or PublicationFilter()
+    _check_filter(f)
     root = principal.acting_path
     if f.tenant_code:
         tenant = await disclosure_tenant(session, principal, f.tenant_code)
@@ -625,9 +651,11 @@ async def list_publications(session: AsyncSession, principal: Principal,
         q = q.where(Publication.formed_on >= date(f.year, 1, 1),
                     Publication.formed_on <= date(f.year, 12, 31))
     if f.text and f.text.strip():
-        like = f"%{f.text.strip()}%"
-        q = q.where(or_(Publication.title.ilike(like), Publication.document_no.ilike(like),
-                        Publication.index_no.ilike(like)))
+        text = f.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        q = q.where(or_(Publication.title.ilike(like, escape="\\"),
+                        Publication.document_no.ilike(like, escape="\\"),
+                        Publication.index_no.ilike(like, escape="\\")))
     if f.overdue:
         q = q.where(Publication.attribute == "proactive", Publication.published_at.is_(None),
                     Publication.status != "withdrawn", Publication.due_on < clock.today_shanghai())

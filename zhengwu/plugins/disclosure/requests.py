@@ -349,6 +349,9 @@ async def list_requests(session: AsyncSession, principal: Principal, filter: Req
     if f.status:
         q = q.where(R.status.in_(f.status))
     if f.year is not None:
+        if not 1949 <= f.year <= 2100:  # date() of a year outside 1–9999 would fail
+            raise Invalid(f"{KIND}.filter_year", "年份应在 1949–2100 之间",
+                          "the year lies in 1949–2100", field="filter.year")
         q = q.where(R.received_on >= date(f.year, 1, 1), R.received_on <= date(f.year, 12, 31))
     if f.open is not None:
         q = q.where(R.replied_on.is_(None) if f.open else R.replied_on.is_not(None))
