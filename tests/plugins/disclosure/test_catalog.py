@@ -125,6 +125,15 @@ async def test_codes_unique_along_the_line_and_names_among_siblings(world):
         await catalog.add_category(s, principal("ng_editor"), COUNTY, "07", "编辑不能加")
     with pytest.raises(Invalid):
         await catalog.add_category(s, principal("ng_admin"), COUNTY, "", "无上级")
+    long = "说" * (catalog.MAX_DESCRIPTION + 1)
+    with pytest.raises(Invalid) as bad:
+        await catalog.add_category(s, principal("ng_admin"), COUNTY, "07", "新类目",
+                                   description=long)
+    assert bad.value.code == "disclosure_catalog.description_too_long"
+    with pytest.raises(Invalid) as bad:
+        await catalog.rename_category(s, principal("ng_admin"), COUNTY, "07.02", "部门预算",
+                                      description=long)
+    assert bad.value.code == "disclosure_catalog.description_too_long"
 
 
 async def test_a_sub_category_in_use_is_neither_renamed_nor_deleted(world):

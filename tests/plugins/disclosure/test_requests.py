@@ -146,6 +146,10 @@ async def test_correction_notice_window_and_restart(s):
     with at(2026, 2, 25):
         with pytest.raises(Invalid):
             await svc.send_correction_notice(s, ED, req.id, ["  "])
+        for items in (["补"] * 51, ["补" * (svc.MAX_TEXT + 1)]):
+            with pytest.raises(Invalid) as bad:
+                await svc.send_correction_notice(s, ED, req.id, items)
+            assert bad.value.code == "disclosure_request.correction_items_too_long"
         await svc.send_correction_notice(s, ED, req.id, ["写明文件名称", "写明年份"],
                                          respond_by=date(2026, 3, 11))
         await s.commit()
@@ -212,6 +216,10 @@ async def test_consultations_stop_the_clock_both_kinds(s):
         with pytest.raises(Invalid) as exc:
             await svc.answer_consultation(s, ED, third.id, "objection")
         assert exc.value.code == "disclosure_request.objection_reason_required"
+        with pytest.raises(Invalid) as exc:
+            await svc.answer_consultation(s, ED, third.id, "objection",
+                                          note="理" * (svc.MAX_TEXT + 1))
+        assert exc.value.code == "disclosure_request.note_too_long"
         await svc.answer_consultation(s, ED, third.id, "consent")
         with pytest.raises(Conflict) as exc:
             await svc.answer_consultation(s, ED, co.id, "silence")

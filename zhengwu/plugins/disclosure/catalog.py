@@ -238,6 +238,19 @@ def _require_write(principal: Principal, tenant: Tenant) -> None:
         raise PermissionDenied("disclosure_catalog:write", tenant.path)
 
 
+MAX_DESCRIPTION = 2000
+
+
+def _description(value: str | None) -> str | None:
+    text = (value or "").strip() or None
+    if text is not None and len(text) > MAX_DESCRIPTION:
+        raise Invalid("disclosure_catalog.description_too_long",
+                      f"类目说明不超过{MAX_DESCRIPTION}字",
+                      f"the description is at most {MAX_DESCRIPTION} characters",
+                      field="description")
+    return text
+
+
 def _name(value: str | None, fld: str = "name") -> str:
     name = (value or "").strip()
     if not name or len(name) > 200:
@@ -281,6 +294,7 @@ async def add_category(session: AsyncSession, principal: Principal, tenant_code:
     _require_write(principal, tenant)
     parent_code = (parent_code or "").strip()
     clean = _name(name)
+    text = _description(description)
     nodes = await effective_codes(session, tenant)
     if parent_code not in nodes:
         raise Invalid("disclosure_catalog.parent_unknown",
@@ -309,8 +323,7 @@ async def add_category(session: AsyncSession, principal: Principal, tenant_code:
                            f"category code {code} is already used along this line",
                            field="code")
     row = Category(tenant_id=tenant.id, tenant_path=tenant.path, code=code,
-                   parent_code=parent_code, name=clean,
-                   description=(description or "").strip() or None,
+                   parent_code=parent_code, name=clean, description=text,
                    created_by=principal.user_id)
     session.add(row)
     await session.flush()
@@ -354,6 +367,7 @@ async def rename_category(session: AsyncSession, principal: Principal, tenant_co
     always change)."""
     tenant, row = await _own_category(session, principal, tenant_code, code)
     clean = _name(name)
+    text = _description(description)
     if clean != row.name:
         await _unused(session, tenant, row)
         nodes = await effective_codes(session, tenant)
@@ -364,7 +378,7 @@ async def rename_category(session: AsyncSession, principal: Principal, tenant_co
                            field="name")
         row.name = clean
     if description is not None:
-        row.description = description.strip() or None
+        row.description = text
     await session.flush()
     return row
 

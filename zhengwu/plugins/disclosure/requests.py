@@ -526,6 +526,10 @@ async def send_correction_notice(session: AsyncSession, principal: Principal,
     if not clean:
         raise Invalid(f"{KIND}.correction_items_required", "补正告知须一次性列明全部需补正的内容",
                       "the notice must list everything to add", field="items")
+    if len(clean) > 50 or len("\n".join(clean)) > MAX_TEXT:
+        raise Invalid(f"{KIND}.correction_items_too_long",
+                      f"补正事项最多50项、合计不超过{MAX_TEXT}字",
+                      f"at most 50 items and {MAX_TEXT} characters in all", field="items")
     today = _today()
     cal = await _calendar(session, req.tenant_path, req.received_on)
     last = clock.correction_notice_last_day(cal, req.received_on, conf.correction_notice_days)
@@ -654,6 +658,9 @@ async def answer_consultation(session: AsyncSession, principal: Principal,
             raise Invalid(f"{KIND}.answer_before_sent", f"答复日期 {day} 早于征求意见日 {row.sent_on}",
                           f"answeredOn {day} is before sentOn {row.sent_on}", field="answeredOn")
     clean_note = (note or "").strip() or None
+    if clean_note is not None and len(clean_note) > MAX_TEXT:
+        raise Invalid(f"{KIND}.note_too_long", f"意见说明不超过{MAX_TEXT}字",
+                      f"the note is at most {MAX_TEXT} characters", field="note")
     if outcome == "objection" and not clean_note:
         raise Invalid(f"{KIND}.objection_reason_required", "不同意公开须记录理由（条例第32条）",
                       "an objection needs its reasons (Art. 32)", field="note")
