@@ -197,6 +197,26 @@ async def test_no_correction_after_the_deadline(s):
     assert (req.reply_type, req.reply_reason, req.replied_on) == ("other", "no_correction", date(2026, 10, 20))
 
 
+async def test_closing_while_awaiting_correction_is_never_late(s):
+    """The clock stops with the correction notice (Art. 30): closing the request after the
+    applicant's deadline — as no_correction, or a withdrawal — is on time even when the
+    incomplete application's due date has passed."""
+    with at(2026, 2, 9):
+        silent, leaving = await register(s), await register(s)
+    assert silent.due_on == date(2026, 3, 13)  # 20 working days (春节, two make-up Saturdays)
+    with at(2026, 2, 25):
+        for req in (silent, leaving):
+            await svc.send_correction_notice(s, ED, req.id, ["写明文件名称"],
+                                             respond_by=date(2026, 3, 16))
+        await s.commit()
+    with at(2026, 3, 17):
+        await svc.reply_request(s, ED, silent.id, svc.Reply("other", "no_correction", "逾期未补正"))
+        await svc.withdraw_request(s, ED, leaving.id, "申请人电话撤回")
+        await s.commit()
+    assert (silent.status, silent.replied_on_time) == ("replied", True)
+    assert (leaving.status, leaving.replied_on_time) == ("withdrawn", True)
+
+
 # ------------------------------------------------------------------------------ consultations
 
 async def test_consultations_stop_the_clock_both_kinds(s):

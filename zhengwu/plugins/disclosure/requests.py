@@ -814,11 +814,18 @@ async def _fits(session: AsyncSession, req: DisclosureRequest, needs: str, today
     raise AssertionError(needs)
 
 
+def _on_time(req: DisclosureRequest, today: date) -> bool:
+    """Closed on or before the due date — or while awaiting a correction: the clock does not
+    run then (Art. 30: it restarts with the completed application), so the stored due date
+    of the incomplete one cannot make the closing late."""
+    return req.status == "awaiting_correction" or today <= req.due_on
+
+
 async def reply_request(session: AsyncSession, principal: Principal,
                         request_id: uuid.UUID | str, reply: Reply) -> DisclosureRequest:
     """Reply today with a type and reason of ``replies`` that fit the request's state;
     withholding replies name their legal ground as reason. ``replied_on_time``: replied on or
-    before the due date."""
+    before the due date, or while awaiting a correction (``_on_time``)."""
     req, _ = await _load(session, principal, request_id, "handle")
     _check_status(req, OPEN_STATES, "答复", "reply")
     if reply.type not in replies.REPLY_TYPES:
@@ -861,11 +868,11 @@ async def reply_request(session: AsyncSession, principal: Principal,
                        "seriously harm the public interest (state it; the third party is told "
                        "in writing, Art. 32)", field="publicInterest")
     before = req.status
+    req.replied_on_time = _on_time(req, today)
     req.status = "replied"
     req.reply_type, req.reply_reason, req.reply_text = reply.type, reply.reason, text
     req.replied_on = today
     req.replied_by = principal.user_id
-    req.replied_on_time = today <= req.due_on
     detail: dict[str, Any] = {"type": reply.type, "reason": reply.reason,
                               "replied_on": today.isoformat(), "due_on": req.due_on.isoformat(),
                               "on_time": req.replied_on_time}
@@ -886,12 +893,12 @@ async def withdraw_request(session: AsyncSession, principal: Principal,
     text = _text(note, "note", "撤回说明", "a note on the withdrawal", 2000)
     today = _today()
     before = req.status
+    req.replied_on_time = _on_time(req, today)
     req.status = "withdrawn"
     req.reply_type, req.reply_reason = "other", "other"
     req.reply_text = f"申请人撤回申请：{text}"
     req.replied_on = today
     req.replied_by = principal.user_id
-    req.replied_on_time = today <= req.due_on
     _history(session, req, principal, "withdraw", before, note=text,
              replied_on=today.isoformat())
     await session.flush()
