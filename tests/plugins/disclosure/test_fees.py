@@ -27,3 +27,19 @@ def test_fee_follows_the_tenant_settings():
 def test_fee_ordinal_is_one_based():
     with pytest.raises(ValueError):
         fee_for(0)
+
+
+@pytest.mark.parametrize("change", [
+    {"consultation_days": 5},          # a consulted party's 15 working days (Arts. 32, 34)
+    {"free_requests_per_month": 5},    # 109号: the first 10 of a month are free
+    {"fee_per_request_cents": 20000},  # 109号: 100 元 at most for requests 11–30
+])
+def test_settings_cannot_be_harsher_than_the_national_rules(change):
+    from pydantic import ValidationError
+
+    from zhengwu.plugins.disclosure.settings import DisclosureSettings
+
+    with pytest.raises(ValidationError):
+        DisclosureSettings(**change)
+    kinder = DisclosureSettings(free_requests_per_month=15, fee_per_request_cents=5000)
+    assert (kinder.free_requests_per_month, kinder.fee_per_request_cents) == (15, 5000)

@@ -9,8 +9,8 @@ requester per calendar month at the agency:
 * from the 31st the price rises every 10 requests: 31–40 at twice the base (200 元), 41–50
   at three times (300 元), 51–60 at four times, and so on.
 
-If a tenant lowers the free count (e.g. 5), requests 6–30 pay the base; the steps from the
-31st do not move. Charging by volume (按量计收, per page) is the alternative of 109号 and is
+A tenant may raise the free count (e.g. 15: requests 16–30 pay the base) or lower the base,
+never the reverse (``DisclosureSettings`` bounds them); the steps from the 31st do not move. Charging by volume (按量计收, per page) is the alternative of 109号 and is
 not built (its page tiers are not verified here); a request is never charged both ways.
 
 Who is "the same requester": the keyed hash (blind index, ``zhengwu.core.pii``) of their ID

@@ -33,13 +33,18 @@ class DisclosureSettings(BaseModel):
         7, ge=1, le=7, description="一次性告知补正的期限（工作日，条例第30条：7日内）")
     max_extension_days: int = Field(
         20, ge=1, le=20, description="经批准可延长的最多工作日（条例第33条：20日）")
+    # The bounds below only let a tenant be kinder than the national rules: a consulted
+    # party's 15 working days are its right (Arts. 32, 34: a shorter limit would let the agency
+    # take its silence as consent early); 109号's 10 free requests and 100 元 are a floor and
+    # a ceiling.
     consultation_days: int = Field(
-        15, ge=1, le=15, description="征求第三方或其他机关意见的期限（工作日，条例第32、34条：15日）")
+        15, ge=15, le=15, description="征求第三方或其他机关意见的期限（工作日，条例第32、34条：15日，不可缩短）")
     free_requests_per_month: int = Field(
-        10, ge=0, le=100,
-        description="每个申请人每自然月免收信息处理费的申请件数（国办函〔2020〕109号：10件）")
+        10, ge=10, le=100,
+        description="每个申请人每自然月免收信息处理费的申请件数（国办函〔2020〕109号：10件，只可增加）")
     fee_per_request_cents: int = Field(
-        10000, ge=0, description="超出免费件数后第11–30件每件收费（分；国办函〔2020〕109号：100元）")
+        10000, ge=0, le=10000,
+        description="超出免费件数后第11–30件每件收费（分；国办函〔2020〕109号：100元，只可降低）")
 
     @field_validator("step_roles")
     @classmethod
