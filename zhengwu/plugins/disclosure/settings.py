@@ -38,7 +38,8 @@ class DisclosureSettings(BaseModel):
     # take its silence as consent early); 109号's 10 free requests and 100 元 are a floor and
     # a ceiling.
     consultation_days: int = Field(
-        15, ge=15, le=15, description="征求第三方或其他机关意见的期限（工作日，条例第32、34条：15日，不可缩短）")
+        15, ge=15, le=15,
+        description="征求第三方或其他机关意见的期限（工作日，条例第32、34条：15日，不可缩短）")
     free_requests_per_month: int = Field(
         10, ge=10, le=100,
         description="每个申请人每自然月免收信息处理费的申请件数（国办函〔2020〕109号：10件，只可增加）")
