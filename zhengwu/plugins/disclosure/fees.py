@@ -11,7 +11,8 @@ requester per calendar month at the agency:
 
 A tenant may raise the free count (e.g. 15: requests 16–30 pay the base) or lower the base,
 never the reverse (``DisclosureSettings`` bounds them); the steps from the 31st do not move.
-Charging by volume (按量计收, per page) is the alternative of 109号 and is not built (its page tiers are not verified here); a request is never charged both ways.
+Charging by volume (按量计收, per page) is the alternative of 109号 and is not built (its page
+tiers are not verified here); a request is never charged both ways.
 
 Who is "the same requester": the keyed hash (blind index, ``zhengwu.core.pii``) of their ID
 number or unified social credit code when one was given, otherwise their name exactly as
