@@ -4,6 +4,9 @@
 * ``zhengwu intake import FILE.csv --tenant 341881 [--dry-run]`` — historical cases
   (format: ``importer``): every bad row listed with its line (exit code 1, nothing written);
   otherwise one transaction with a progress bar. Running it again adds nothing.
+* ``zhengwu intake replay [--tenant 341881]`` — announce every open accepted case again
+  (``intake.case_snapshot``, see ``replay``) so that a plugin installed after the cases were
+  accepted, or after an import, learns of them; one transaction per batch; idempotent.
 
 The CLI's runtime (settings, operator session, console) is imported inside the command: the
 command line loads plugins while it is being assembled, so this module must not import
@@ -115,3 +118,57 @@ def _print_error(exc: DomainError) -> None:
 
     _runtime.err_console.print(escape(f"error {exc.code}: {exc.zh} / {exc.en}"), soft_wrap=True,
                                highlight=False)
+
+
+@app.command("replay")
+def replay(
+    tenant: str | None = typer.Option(None, "--tenant", metavar="CODE",
+                                      help="Only the open cases of this subtree (default: all)."),
+    batch: int = typer.Option(500, "--batch", min=1, max=10_000,
+                              help="Cases per transaction."),
+) -> None:
+    """Announce the open accepted cases again (intake.case_snapshot) for plugins that missed them.
+
+    Run it after installing a plugin that follows cases (e-supervision) or after importing
+    historical open cases: listeners that know a case already ignore its snapshot, so running
+    it twice changes nothing.
+    """
+    try:
+        asyncio.run(_replay(tenant, batch))
+    except DomainError as exc:
+        _print_error(exc)
+        raise typer.Exit(1) from exc
+
+
+async def _replay(code: str | None, batch: int) -> None:
+    from zhengwu.cli import _runtime
+    from zhengwu.core.errors import NotFound
+    from zhengwu.platform import boot
+    from zhengwu.plugins.intake.replay import count_open_cases, replay_batch
+    from zhengwu.tenants.models import Tenant
+
+    boot()
+    console = _runtime.console
+    async with _runtime.operator_session(_runtime.get_settings()) as session:
+        path = None
+        if code is not None:
+            from sqlalchemy import select
+
+            found = await session.scalar(select(Tenant).where(Tenant.code == code))
+            if found is None:
+                raise NotFound("tenant", code)
+            path = found.path
+        total = await count_open_cases(session, path)
+        done, after = 0, None
+        with Progress(TextColumn("replaying / 重放在办件"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("replay", total=total)
+            while True:
+                result = await replay_batch(session, under_path=path, after=after, limit=batch)
+                await session.commit()
+                if result.last_id is None:
+                    break
+                done, after = done + result.announced, result.last_id
+                progress.update(task, completed=done)
+    console.print(f"[green]done[/green]: {done} open case(s) announced / 已重放在办件",
+                  highlight=False)

@@ -73,6 +73,8 @@ EVENTS = (
     "intake.step_finished", "intake.case_suspended", "intake.case_resumed",
     "intake.case_extended", "intake.case_decided", "intake.case_delivered",
     "intake.case_withdrawn", "intake.fee_charged", "intake.deadline_changed",
+    "intake.case_snapshot",
 )
 """Facts intake announces (``zhengwu_event``); payloads carry ids, codes and dates — never
-personal data."""
+personal data. ``intake.case_snapshot`` is not a fact but a replay of an open case's state for
+listeners that missed its events (``replay``)."""

@@ -54,7 +54,7 @@ LISTENS = ("intake.case_submitted", "intake.supplement_requested", "intake.suppl
            "intake.step_finished", "intake.case_suspended", "intake.case_resumed",
            "intake.case_extended", "intake.case_decided", "intake.case_delivered",
            "intake.case_withdrawn", "intake.fee_charged", "intake.deadline_changed",
-           "calendar.changed", "tenant.merged", "hardware.rating_received")
+           "intake.case_snapshot", "calendar.changed", "tenant.merged", "hardware.rating_received")
 
 
 @hookimpl
@@ -111,6 +111,10 @@ def zhengwu_metrics() -> list[MetricSpec]:
 
 @hookimpl
 def zhengwu_event(event: Any, session: Any) -> Any:
+    if event.name == "intake.case_snapshot":
+        from zhengwu.plugins.supervision.backfill import on_case_snapshot
+
+        return on_case_snapshot(event, session)
     if event.name.startswith("intake."):
         from zhengwu.plugins.supervision.projection import on_intake_event
 
