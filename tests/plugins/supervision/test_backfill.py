@@ -154,17 +154,19 @@ async def test_a_replay_of_a_subtree_announces_only_its_cases(world):
     assert county_case not in await _rows(s)
 
 
-async def test_imported_open_cases_are_watched_after_a_replay(world, settings, monkeypatch):
+async def test_imported_open_cases_are_watched_from_the_import_on(world, settings, monkeypatch):
     s = world
     result = await invoke_cli(monkeypatch, settings, "intake", "import", str(FIXTURE),
                               "--tenant", "341881")
     assert result.exit_code == 0, result.output
-    assert await _rows(s) == {}  # the importer announces nothing
+    rows = await _rows(s)  # the four open cases of the file, announced as snapshots
+    assert len(rows) == 4 and all(r["watching"] and r["due_date"] for r in rows.values())
+    assert {r["handler"] for r in rows.values()} == {"cli:intake-import"}
+    await _forget(s)  # as if they had been imported before supervision was installed
     result = await invoke_cli(monkeypatch, settings, "intake", "replay", "--tenant", "341881",
                               "--batch", "3")
     assert result.exit_code == 0, result.output
     assert "4 open case(s) announced" in result.output
-    rows = await _rows(s)
-    assert len(rows) == 4 and all(r["watching"] and r["due_date"] for r in rows.values())
+    assert await _rows(s) == rows
     result = await invoke_cli(monkeypatch, settings, "intake", "replay", "--tenant", "999999")
     assert result.exit_code == 1 and "999999" in result.output

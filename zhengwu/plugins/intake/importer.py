@@ -51,8 +51,10 @@ lookup check values bound to the case number), the due date computed on the hand
 tenant's working-day calendar from the acceptance date, handling days and on-time for decided
 cases, fees as fee rows, one history row (action ``import``, note "imported"). All rows go in
 one transaction, flushed in batches (progress reported per batch), with one audit entry
-(``case.import``: counts and the file's SHA-256, never rows). No events are announced: the
-facts are history, not news.
+(``case.import``: counts and the file's SHA-256, never rows). Closed cases are history, not
+news: nothing is announced of them. Each open accepted case is announced as an
+``intake.case_snapshot`` (``replay``), so that plugins that follow cases (e-supervision) watch it
+from the import on.
 
 Idempotent: a row's key is its case number per accepting tenant (``idempotency_key =
 "import:<case_no>"``); rows already imported are counted as unchanged and skipped, so a second
@@ -86,6 +88,7 @@ from zhengwu.core.errors import Conflict, Invalid, InvalidField, PermissionDenie
 from zhengwu.core.pii import PiiCipher
 from zhengwu.core.security.principal import Principal, is_ancestor_or_self
 from zhengwu.core.security.rbac import Resource, can
+from zhengwu.plugins.intake import replay
 from zhengwu.plugins.intake.applicants import ProtectedApplicant, check_hash, protect_applicant
 from zhengwu.plugins.intake.deadlines import compute_due
 from zhengwu.plugins.intake.inputs import APPLICANT_KINDS, CHANNELS, DELIVERY_METHODS, Applicant
@@ -696,11 +699,15 @@ async def apply_import(session: AsyncSession, principal: Principal, plan: CaseIm
     batches = 0
     try:
         for start in range(0, total, size):
+            still_open = []
             for p in plan.new[start:start + size]:
                 case, extra = await _build(p, principal, cals, cipher)
                 session.add(case)
                 session.add_all(extra)
+                if replay.is_replayed(case):
+                    still_open.append(case)
             await session.flush()
+            await replay.announce_snapshots(session, still_open)
             batches += 1
             if on_progress is not None:
                 on_progress(min(start + size, total), total)

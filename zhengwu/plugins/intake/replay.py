@@ -30,7 +30,8 @@ from zhengwu.core.db import subtree_clause
 from zhengwu.plugins.intake.models import Case, CaseHistory, CaseStep, Pause
 from zhengwu.plugins.intake.service import _payload
 
-__all__ = ["REPLAYED_STATES", "SNAPSHOT", "ReplayBatch", "replay_batch", "replay_open_cases"]
+__all__ = ["REPLAYED_STATES", "SNAPSHOT", "ReplayBatch", "announce_snapshots", "count_open_cases",
+           "is_replayed", "replay_batch", "replay_open_cases", "snapshot_payload"]
 
 SNAPSHOT = "intake.case_snapshot"
 REPLAYED_STATES = ("accepted", "in_review", "suspended", "needs_supplement")
@@ -107,13 +108,26 @@ async def replay_batch(session: AsyncSession, *, under_path: str | None = None,
     cases = list((await session.scalars(_open_cases(under_path, after, limit))).all())
     if not cases:
         return ReplayBatch(0, None)
+    await announce_snapshots(session, cases)
+    return ReplayBatch(len(cases), cases[-1].id)
+
+
+def is_replayed(case: Case) -> bool:
+    """Whether ``case`` is open and accepted (what a replay announces)."""
+    return case.status in REPLAYED_STATES and case.accepted_on is not None
+
+
+async def announce_snapshots(session: AsyncSession, cases: Sequence[Case]) -> None:
+    """Announce a snapshot of each of ``cases`` (flushed, open and accepted) in ``session``'s
+    transaction — the replay's batches, and the importer for the open cases it brings in."""
+    if not cases:
+        return
     pauses, steps, actors, parts = await _states(session, [c.id for c in cases])
     for case in cases:
         await events.publish(session, SNAPSHOT, case.tenant_id, case.tenant_path,
                              snapshot_payload(case, pauses.get(case.id, []), steps.get(case.id),
                                               parts.get(case.id, 0)),
                              actors.get(case.id, case.created_by))
-    return ReplayBatch(len(cases), cases[-1].id)
 
 
 async def count_open_cases(session: AsyncSession, under_path: str | None = None) -> int:
