@@ -9,7 +9,13 @@ before the item's last publication (``published_at``): a file added to a revisio
 the revision to pass the review chain.
 
 **Whose items.** A feed is one tenant's own items (``tenant_id``), not its subtree: 宁国市's
-feed does not list 方塘乡's items (each government is its own 公开主体).
+feed does not list 方塘乡's items (each government is its own 公开主体). With ``subtree`` (opt-in,
+``?subtree=1``: a county portal showing its townships' items) it also lists the public items
+of every tenant below that is **active** (status), of a tier the plugin serves and where the
+plugin is switched on (``enablement.enabled_scope``, as SQL on the item's path) — one
+statement, never a loop over tenants; each item then names its tenant (code and name) and
+keeps its stable address under that tenant (``/public/{its code}/disclosure/{index_no}``).
+Links of a listed item are those within its own tenant, as on that tenant's feed.
 
 **One miss.** An unknown or inactive division, a division where the plugin is not enabled,
 an unknown index number, an item that is unpublished, withdrawn, on request or not disclosed,
@@ -26,6 +32,7 @@ an attachment of such an item or of another item: all raise the same ``FeedMiss`
   only as ``proactive``);
 * ``q`` — text in the published title or body, case-insensitive ``LIKE`` with ``%``, ``_`` and
   ``\\`` escaped (they match themselves), at most ``Q_MAX`` characters;
+* ``subtree`` — ``1``/``true`` (``0``/``false``/empty: the tenant's own items only);
 * ``page``/``per_page`` — offset pages (1 … ``PAGE_MAX``; ``per_page`` 1 … ``PER_PAGE_MAX``),
   newest first (``published_on``, then ``published_at``, then id). Offset pages, not a keyset
   cursor: a tenant's feed is small (hundreds to a few thousand items a year), the HTML page
@@ -33,7 +40,8 @@ an attachment of such an item or of another item: all raise the same ``FeedMiss`
 
 **Cost.** A page is a constant number of statements whatever its size: the division (1), the
 plugin switch (the settings cascade), the catalog names, the total (1), the page (1), its
-attachments without their content (1) and its public links (1).
+attachments without their content (1) and its public links (1); with ``subtree`` one more for
+the switches below (``enabled_scope``) and one for the names of sub-categories added below.
 
 **Sessions.** The division directory is public (no row-level security on ``tenants``): it is
 read with an empty scope; everything else in a session scoped to the division (``tenant.path``),
@@ -55,10 +63,10 @@ from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from zhengwu.core.db import scoped_session
+from zhengwu.core.db import scoped_session, subtree_clause
 from zhengwu.core.errors import DomainError, Invalid, InvalidField, NotFound
 from zhengwu.plugins.disclosure import catalog, publications
-from zhengwu.plugins.disclosure.models import Attachment, Publication, PublicationLink
+from zhengwu.plugins.disclosure.models import Attachment, Category, Publication, PublicationLink
 from zhengwu.tenants import enablement
 from zhengwu.tenants.models import Tenant
 from zhengwu.tenants.scope import normalise_code
@@ -90,6 +98,9 @@ PER_PAGE_DEFAULT, PER_PAGE_MAX, PAGE_MAX = 20, 100, 500
 Q_MAX = 50
 INDEX_NO_MAX = 60
 YEAR_MIN, YEAR_MAX = 2000, 2100
+TIERS = ("province", "city", "county", "township")
+"""The tiers the plugin serves (villages publish 村务公开 under other rules)."""
+_YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _NO_SCOPE = ""  # row-level security shows nothing: only the public directory is read with it
 _CATEGORY = re.compile(r"^[0-9A-Za-z]{1,10}(\.[0-9A-Za-z]{1,10}){0,5}$")
 _KIND = re.compile(r"^[a-z_]{1,20}$")
@@ -122,11 +133,13 @@ class FeedQuery:
     q: str | None = None
     page: int = 1
     per_page: int = PER_PAGE_DEFAULT
+    subtree: bool = False
 
     def params(self, **override: Any) -> dict[str, str]:
         """The query as address parameters (for pagination links), empty ones left out."""
         values = {"category": self.category, "year": self.year, "kind": self.kind, "q": self.q,
-                  "page": self.page, "per_page": self.per_page, **override}
+                  "subtree": 1 if self.subtree else None, "page": self.page,
+                  "per_page": self.per_page, **override}
         if values["per_page"] == PER_PAGE_DEFAULT:
             values.pop("per_page")
         if values["page"] == 1:
@@ -189,6 +202,8 @@ class PublicItem:
     repealed_on: date | None
     attachments: tuple[PublicAttachment, ...] = ()
     links: tuple[PublicLink, ...] = ()
+    tenant_code: str | None = None  # set on subtree pages: whose item it is
+    tenant_name: str | None = None
 
     def to_dict(self, *, body: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -201,6 +216,8 @@ class PublicItem:
             "valid_until": _day(self.valid_until), "repealed_on": _day(self.repealed_on),
             "attachments": [a.to_dict() for a in self.attachments],
             "links": [link.to_dict() for link in self.links]}
+        if self.tenant_code is not None:
+            out["tenant"] = {"code": self.tenant_code, "name": self.tenant_name}
         if body:
             out["body"] = self.body
         return out
@@ -222,7 +239,8 @@ class FeedPage:
     def to_dict(self) -> dict[str, Any]:
         q = self.query
         return {"tenant": {"code": self.tenant_code, "name": self.tenant_name},
-                "query": {"category": q.category, "year": q.year, "kind": q.kind, "q": q.q},
+                "query": {"category": q.category, "year": q.year, "kind": q.kind, "q": q.q,
+                          "subtree": q.subtree},
                 "page": q.page, "per_page": q.per_page, "total": self.total, "pages": self.pages,
                 "items": [i.to_dict(body=False) for i in self.items]}
 
@@ -253,7 +271,8 @@ def _integer(value: int | str | None) -> int | bool | None:
 
 def check_query(*, category: str | None = None, year: int | str | None = None,
                 kind: str | None = None, attribute: str | None = None, q: str | None = None,
-                page: int | str | None = None, per_page: int | str | None = None) -> FeedQuery:
+                page: int | str | None = None, per_page: int | str | None = None,
+                subtree: bool | str | None = None) -> FeedQuery:
     """A ``FeedQuery`` from raw parameters (as given in an address: strings, empty ones
     ignored), or ``Invalid`` listing every problem."""
     problems: list[InvalidField] = []
@@ -287,6 +306,12 @@ def check_query(*, category: str | None = None, year: int | str | None = None,
         problems.append(InvalidField("disclosure_feed.per_page_invalid",
                                      f"每页条数应在 1–{PER_PAGE_MAX} 之间",
                                      f"per_page lies in 1–{PER_PAGE_MAX}", "per_page"))
+    wide = _flag(subtree)
+    if wide is None:
+        problems.append(InvalidField("disclosure_feed.subtree_invalid",
+                                     "subtree 应为 1（含下级）或 0（仅本级）",
+                                     "subtree is 1 (with the tenants below) or 0 (own items)",
+                                     "subtree"))
     if problems:
         first = problems[0]
         raise Invalid("disclosure_feed.invalid_query",
@@ -295,7 +320,18 @@ def check_query(*, category: str | None = None, year: int | str | None = None,
                       field=first.field, problems=problems)
     assert not isinstance(year, bool) and not isinstance(page, bool)
     assert not isinstance(per_page, bool)
-    return FeedQuery(category=category, year=year, kind=kind, q=q, page=page, per_page=per_page)
+    return FeedQuery(category=category, year=year, kind=kind, q=q, page=page, per_page=per_page,
+                     subtree=bool(wide))
+
+
+def _flag(value: bool | str | None) -> bool | None:
+    """A yes/no parameter: False when empty, None when it is neither."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = unicodedata.normalize("NFKC", value).strip().lower()
+    if not text or text in _NO:
+        return False
+    return True if text in _YES else None
 
 
 def _like_escaped(text: str) -> str:
@@ -317,9 +353,17 @@ def _reviewed(a: type[Attachment]) -> ColumnElement[bool]:
     return a.created_at <= Publication.published_at
 
 
-def _where(tenant: Tenant, query: FeedQuery) -> list[ColumnElement[bool]]:
+def _where(tenant: Tenant, query: FeedQuery, enabled: enablement.EnabledScope | None = None
+           ) -> list[ColumnElement[bool]]:
+    """The page's conditions; with ``enabled`` (subtree pages) the subtree's public items of
+    active tenants where the plugin is on — the statement joins ``Tenant`` for that."""
     p = Publication
-    conds: list[ColumnElement[bool]] = [p.tenant_id == tenant.id, is_public(p)]
+    conds: list[ColumnElement[bool]] = [is_public(p)]
+    if enabled is None:
+        conds.append(p.tenant_id == tenant.id)
+    else:
+        conds += [subtree_clause(p.tenant_path, tenant.path), Tenant.id == p.tenant_id,
+                  Tenant.status == "active", Tenant.tier.in_(TIERS), enabled.clause(p.tenant_path)]
     if query.category is not None:
         conds.append(or_(p.category_code == query.category,
                          p.category_code.like(query.category + ".%")))
@@ -361,9 +405,11 @@ async def _attachments(session: AsyncSession, ids: Sequence[uuid.UUID]
     return out
 
 
-async def _links(session: AsyncSession, tenant: Tenant, ids: Sequence[uuid.UUID]
-                 ) -> dict[uuid.UUID, list[PublicLink]]:
-    """The links of ``ids`` both ways whose other end is public: one statement."""
+async def _links(session: AsyncSession, tenant: Tenant, ids: Sequence[uuid.UUID], *,
+                 subtree: bool = False) -> dict[uuid.UUID, list[PublicLink]]:
+    """The links of ``ids`` both ways whose other end is public: one statement. On a subtree
+    page an item's links within its own tenant (the item is the tenant's, listed because that
+    tenant is active and enabled)."""
     out: dict[uuid.UUID, list[PublicLink]] = {}
     if not ids:
         return out
@@ -374,7 +420,10 @@ async def _links(session: AsyncSession, tenant: Tenant, ids: Sequence[uuid.UUID]
         select(link.publication_id, link.target_id, link.kind, other.id, other.index_no,
                other.published_title)
         .join(other, or_(outgoing, incoming))
-        .where(link.tenant_id == tenant.id, other.tenant_id == tenant.id, is_public(other))
+        .where(*([subtree_clause(link.tenant_path, tenant.path),
+                  other.tenant_id == link.tenant_id] if subtree
+                 else [link.tenant_id == tenant.id, other.tenant_id == tenant.id]),
+               is_public(other))
         .order_by(other.published_on, other.index_no))
     wanted = set(ids)
     for source, target, kind, other_id, index_no, title in rows:
@@ -387,8 +436,8 @@ async def _links(session: AsyncSession, tenant: Tenant, ids: Sequence[uuid.UUID]
 
 
 def _item(row: Any, names: Mapping[str, str], body: str = "",
-          attachments: Sequence[PublicAttachment] = (), links: Sequence[PublicLink] = ()
-          ) -> PublicItem:
+          attachments: Sequence[PublicAttachment] = (), links: Sequence[PublicLink] = (),
+          tenant: tuple[str, str] | None = None) -> PublicItem:
     return PublicItem(
         id=row.id, index_no=row.index_no or "", title=row.published_title or "", body=body,
         category_code=row.category_code, category_name=names.get(row.category_code),
@@ -396,7 +445,8 @@ def _item(row: Any, names: Mapping[str, str], body: str = "",
         department_name=row.department_name,
         disclosure_kinds=tuple(row.disclosure_kinds or ()), key_areas=tuple(row.key_areas or ()),
         timing=row.timing, valid_from=row.valid_from, valid_until=row.valid_until,
-        repealed_on=row.repealed_on, attachments=tuple(attachments), links=tuple(links))
+        repealed_on=row.repealed_on, attachments=tuple(attachments), links=tuple(links),
+        tenant_code=tenant[0] if tenant else None, tenant_name=tenant[1] if tenant else None)
 
 
 async def category_names(session: AsyncSession, tenant: Tenant) -> tuple[tuple[str, str], ...]:
@@ -406,23 +456,52 @@ async def category_names(session: AsyncSession, tenant: Tenant) -> tuple[tuple[s
                  for code, entry in (await catalog.effective_codes(session, tenant)).items())
 
 
+async def _names_below(session: AsyncSession, tenant: Tenant, rows: Sequence[Any],
+                       known: Mapping[str, str]) -> dict[uuid.UUID, str]:
+    """Category names of subtree items whose code the asking tenant's catalog lacks: the
+    sub-categories a tenant below added (one statement). Two siblings may use the same code
+    for different names, so the name is the one on the item's own line (its tenant or an
+    ancestor between it and ``tenant``)."""
+    missing = {r.category_code for r in rows if r.category_code not in known}
+    if not missing:
+        return {}
+    found = (await session.execute(
+        select(Category.code, Category.tenant_path, Category.name)
+        .where(Category.code.in_(missing), subtree_clause(Category.tenant_path, tenant.path)))
+             ).all()
+    out: dict[uuid.UUID, str] = {}
+    for r in rows:
+        for code, owner, name in found:
+            if code == r.category_code and (r.tenant_path == owner
+                                            or r.tenant_path.startswith(owner + "/")):
+                out[r.id] = name
+    return out
+
+
 async def feed_page(session: AsyncSession, tenant: Tenant, query: FeedQuery) -> FeedPage:
-    """One page of ``tenant``'s public items (``session`` scoped to the tenant; the tenant
-    already checked by ``open_tenant``)."""
-    conds = _where(tenant, query)
+    """One page of ``tenant``'s public items — with ``query.subtree`` those of its active,
+    enabled tenants below too (``session`` scoped to the tenant; the tenant already checked
+    by ``open_tenant``)."""
+    enabled = await enablement.enabled_scope(session, PLUGIN) if query.subtree else None
+    conds = _where(tenant, query, enabled)
     categories = await category_names(session, tenant)
     names = dict(categories)
     total = int(await session.scalar(select(func.count()).select_from(Publication).where(*conds))
                 or 0)
+    extra = (Publication.tenant_path, Tenant.code.label("tenant_code"),
+             Tenant.name.label("tenant_name")) if query.subtree else ()
     rows = (await session.execute(
-        select(*_ITEM_COLUMNS).where(*conds)
+        select(*_ITEM_COLUMNS, *extra).where(*conds)
         .order_by(Publication.published_on.desc(), Publication.published_at.desc(),
                   Publication.id.desc())
         .limit(query.per_page).offset((query.page - 1) * query.per_page))).all()
     ids = [r.id for r in rows]
     files = await _attachments(session, ids)
-    links = await _links(session, tenant, ids)
-    items = tuple(_item(r, names, attachments=files.get(r.id, ()), links=links.get(r.id, ()))
+    links = await _links(session, tenant, ids, subtree=query.subtree)
+    below = await _names_below(session, tenant, rows, names) if query.subtree else {}
+    items = tuple(_item(r, {**names, r.category_code: below[r.id]} if r.id in below else names,
+                        attachments=files.get(r.id, ()), links=links.get(r.id, ()),
+                        tenant=(r.tenant_code, r.tenant_name) if query.subtree else None)
                   for r in rows)
     return FeedPage(tenant.code, tenant.name, query, items, total, categories)
 

@@ -1,7 +1,9 @@
 """HTTP of the public feed (政府信息公开目录): no login, no JavaScript.
 
 * ``GET /public/{code}/disclosure`` — JSON: a page of the tenant's published items
-  (``category``, ``year``, ``kind``, ``attribute``, ``q``, ``page``, ``per_page``);
+  (``category``, ``year``, ``kind``, ``attribute``, ``q``, ``page``, ``per_page``;
+  ``subtree=1`` adds the items of the active, enabled tenants below, each with its tenant and
+  its address under that tenant);
 * ``GET /public/{code}/disclosure.html`` — the same as a plain page in Chinese with a search
   form (catalog, year, 五公开, text) and page links;
 * ``GET /public/{code}/disclosure/{index_no}`` (JSON) and ``…/{index_no}.html`` — one item at
@@ -50,9 +52,10 @@ HTML_SUFFIX = ".html"
 
 
 def _query(category: str | None, year: str | None, kind: str | None, attribute: str | None,
-           q: str | None, page: str | None, per_page: str | None) -> FeedQuery:
+           q: str | None, page: str | None, per_page: str | None,
+           subtree: str | None = None) -> FeedQuery:
     return feed.check_query(category=category, year=year, kind=kind, attribute=attribute, q=q,
-                            page=page, per_page=per_page)
+                            page=page, per_page=per_page, subtree=subtree)
 
 
 def _is_html(request: Request[Any, Any, Any]) -> bool:
@@ -81,14 +84,17 @@ class PublicFeedController(Controller):
     @get("/", summary="Public disclosure feed (JSON): published items of one tenant")
     async def feed_json(self, state: State, code: FromPath[str], category: Text = None,
                    year: Text = None, kind: Text = None, attribute: Text = None, q: Text = None,
-                   page: Text = None, per_page: Text = None) -> Response[dict[str, Any]]:
+                   page: Text = None, per_page: Text = None,
+                   subtree: Text = None) -> Response[dict[str, Any]]:
         """Newest first. ``category`` includes its sub-categories; ``kind`` is one of the five
-        disclosures; ``q`` searches the published title and body (≤ 50 characters)."""
-        query = _query(category, year, kind, attribute, q, page, per_page)
+        disclosures; ``q`` searches the published title and body (≤ 50 characters);
+        ``subtree=1`` adds the items of the tenants below (each under its own address)."""
+        query = _query(category, year, kind, attribute, q, page, per_page, subtree)
         result = await feed.public_feed(state.sessionmaker, code, query)
         body = result.to_dict()
         for item in body["items"]:
-            item["url"] = _item_url(code, item["index_no"])
+            owner = item["tenant"]["code"] if "tenant" in item else code
+            item["url"] = _item_url(owner, item["index_no"])
         return Response(body, media_type=MediaType.JSON, headers=PUBLIC)
 
     @get("/{index_no:str}", summary="One published item by its index number (JSON; .html: a page)")
@@ -131,9 +137,9 @@ class PublicFeedPageController(Controller):
     async def page(self, request: Request[Any, Any, Any], state: State, code: FromPath[str],
                    category: Text = None, year: Text = None, kind: Text = None,
                    attribute: Text = None, q: Text = None, page: Text = None,
-                   per_page: Text = None) -> Response[str]:
+                   per_page: Text = None, subtree: Text = None) -> Response[str]:
         try:
-            query = _query(category, year, kind, attribute, q, page, per_page)
+            query = _query(category, year, kind, attribute, q, page, per_page, subtree)
         except DomainError as exc:
             # the tenant must exist and be enabled before the form says anything about it
             result = await feed.public_feed(state.sessionmaker, code, FeedQuery(per_page=1))
@@ -208,5 +214,6 @@ def _page_html(code: str, result: FeedPage, query: FeedQuery, *, message: str | 
                    categories=result.categories, kinds=feed.KINDS_ZH, query=query,
                    q_max=feed.Q_MAX, message=message, show_items=items, items=shown,
                    total=result.total, pages=result.pages, prev_url=prev_url,
-                   next_url=next_url, item_url=lambda n: _item_url(code, n) + HTML_SUFFIX)
+                   next_url=next_url,
+                   item_url=lambda i: _item_url(i.tenant_code or code, i.index_no) + HTML_SUFFIX)
 
