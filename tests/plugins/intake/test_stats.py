@@ -275,7 +275,8 @@ async def test_metrics_hook_values_equal_the_statistics(world):
     metrics = {name: spec for name, spec in boot().metrics().items() if spec.plugin == "intake"}
     assert set(metrics) == {f"intake.{n}" for n in (
         "received", "accepted", "completed", "completion_rate", "on_time_rate", "on_the_spot_rate",
-        "instant_completion_rate", "promised_completion_rate", "average_handling_days", "fees")}
+        "instant_completion_rate", "promised_completion_rate", "average_handling_days", "fees",
+        "licensing_decisions", "handling_fees")}
     assert metrics["intake.average_handling_days"].higher_is_better is False
     for path, expected in ((COUNTY_PATH, COUNTY_FIGURES | COUNTY_RATES),
                            (TOWNSHIP_PATH, TOWNSHIP_FIGURES | TOWNSHIP_RATES)):

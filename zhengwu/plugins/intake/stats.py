@@ -52,6 +52,14 @@ rate is not a rate of 0).
 denominator), ``intake.average_handling_days`` (工作日, lower is better) and ``intake.fees``
 (元) — the figures above, each computed by the same one statement (``subtree_figures``).
 
+Two metrics count at the **deciding** tenant instead (``handling_path``: the agency that
+decides, the one whose annual disclosure report states them; one statement,
+``decider_figures``): ``intake.licensing_decisions`` (件) — cases of items of type 01 行政许可
+(``item_type``, from the catalog) decided in P (``decided_on``; approved or denied; no
+parallel parent) — and ``intake.handling_fees`` (元) — fees charged in P (``charged_on``) on
+cases decided by a tenant of the subtree, wherever the window that took them. The disclosure
+plugin reads them through the metrics hook for its annual report (section 二).
+
 ``statistics_by_tenant`` breaks the same figures down by the children of a tenant (one
 statement grouping on the child's path prefix), plus a row of the cases accepted at the tenant
 itself; the rows add up to the subtree. ``daily_fee_totals`` gives the fees per day per window
@@ -111,6 +119,7 @@ __all__ = [
     "WindowFeeTotal",
     "case_statistics",
     "daily_fee_totals",
+    "decider_figures",
     "figures_statement",
     "metric_specs",
     "statistics_by_tenant",
@@ -118,6 +127,7 @@ __all__ = [
 ]
 
 INSTANT, PROMISED = 1, 2  # case_type: 即办件, 承诺件
+LICENSING = "01"  # item_type 行政许可 (core.catalog.codes.ITEM_TYPES)
 MAX_FEE_DAYS = 92
 """Longest span of daily fee totals (a quarter): rows are per day × window."""
 
@@ -307,6 +317,25 @@ async def subtree_figures(session: AsyncSession, path: str, period: Period, *,
     if not code:
         code = PLATFORM_CODE if path == ALL_SCOPE else path.rsplit("/", 1)[-1]
     return _from_row(row, code, name, period)
+
+
+async def decider_figures(session: AsyncSession, path: str, period: Period) -> tuple[int, int]:
+    """Licensing decisions and fees (cents) of the cases **decided** by the subtree at ``path``
+    (``handling_path``) — ONE statement, no permission check (see the module docstring)."""
+    path = _scope(path)
+    fees = (select(func.coalesce(func.sum(CaseFee.amount_cents), 0))
+            .join(Case, Case.id == CaseFee.case_id)
+            .where(subtree_clause(Case.handling_path, path),
+                   CaseFee.charged_on.between(period.start, period.end))
+            .scalar_subquery())
+    stmt = select(
+        select(func.count()).select_from(Case)
+        .where(subtree_clause(Case.handling_path, path), Case.is_parallel == false(),
+               Case.item_type == LICENSING, Case.decided_on.between(period.start, period.end),
+               Case.decision.in_(("approved", "denied")))
+        .scalar_subquery(), fees)
+    decisions, cents = (await session.execute(stmt)).one()
+    return int(decisions or 0), int(cents or 0)
 
 
 # ------------------------------------------------------------------------------ access
@@ -542,8 +571,21 @@ def _metric(plugin: str, name: str, title_zh: str, unit: str, pick: Pick,
                       unit=unit, higher_is_better=higher_is_better)
 
 
+def _decider_metric(plugin: str, name: str, title_zh: str, unit: str, fees: bool) -> MetricSpec:
+    async def compute(session: Any, tenant_path: str, period: Period) -> MetricValue:
+        decisions, cents = await decider_figures(session, tenant_path, period)
+        return MetricValue(value=cents / 100 if fees else float(decisions), unit=unit)
+
+    compute.__name__ = compute.__qualname__ = f"intake_{name}"
+    return MetricSpec(name=f"{plugin}.{name}", plugin=plugin, title_zh=title_zh, compute=compute,
+                      unit=unit)
+
+
 def metric_specs(plugin: str = "intake") -> list[MetricSpec]:
     """The intake metrics: each ``compute(session, tenant_path, period)`` runs the statistics
     statement for the subtree (the caller's session has the operator's scope) and picks its
-    figure; rates come with numerator and denominator."""
-    return [_metric(plugin, *m) for m in _METRICS]
+    figure; rates come with numerator and denominator. The last two count at the deciding
+    tenant (``decider_figures``)."""
+    return [*(_metric(plugin, *m) for m in _METRICS),
+            _decider_metric(plugin, "licensing_decisions", "行政许可决定数", "件", fees=False),
+            _decider_metric(plugin, "handling_fees", "收费金额（按办理机关）", "元", fees=True)]
