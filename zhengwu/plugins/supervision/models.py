@@ -74,6 +74,8 @@ class WatchedCase(Base, TenantOwned, Timestamped):
     due_date: Mapped[date | None]
     yellow_days: Mapped[int | None]
     """The threshold ``yellow_on`` was computed with (NULL: to be computed by the next sweep)."""
+    yellow_share: Mapped[int | None]
+    """The ``yellow_share_percent`` ``yellow_on`` was computed with (NULL: the rule was off)."""
     yellow_on: Mapped[date | None]
     step_seq: Mapped[int | None]
     step_name: Mapped[str | None] = mapped_column(String(200))

@@ -52,7 +52,7 @@ from zhengwu.plugins.supervision.models import (
     WatchedCase,
 )
 from zhengwu.plugins.supervision.settings import SupervisionSettings
-from zhengwu.plugins.supervision.thresholds import turns_yellow_on
+from zhengwu.plugins.supervision.thresholds import spans, yellow_day
 from zhengwu.tenants import enablement
 from zhengwu.tenants import settings as tenant_settings
 from zhengwu.tenants.models import Tenant
@@ -226,26 +226,30 @@ async def _step_due(session: AsyncSession, row: WatchedCase) -> date | None:
         return row.step_due
     start = row.step_started_on
     cal = await load_calendar(session, row.handling_path, range(start.year, start.year + 3))
-    spans = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in row.pauses]
-    return cal.add_working_days(start, row.step_limit, spans).due
+    return cal.add_working_days(start, row.step_limit, list(spans(row.pauses))).due
 
 
 async def _set_due(session: AsyncSession, row: WatchedCase, due: date | None,
-                   cfg: SupervisionSettings | None) -> None:
-    """A new due date: ``yellow_on`` follows where supervision is on (else the sweep's job)."""
-    changed = due != row.due_date
+                   cfg: SupervisionSettings | None, *, paused_more: bool = False) -> None:
+    """A new due date (or a pause just ended, ``paused_more``: the share-of-limit rule does not
+    count it): ``yellow_on`` follows where supervision is on (else the sweep's job)."""
+    changed = due != row.due_date or paused_more
     row.due_date = due
     if due is None:
-        row.yellow_on = row.yellow_days = None
+        row.yellow_on = row.yellow_days = row.yellow_share = None
         return
     if cfg is None:
         if changed:
             row.yellow_days = None  # computed by the first sweep where supervision is on
         return
-    if changed or row.yellow_days != cfg.yellow_days or row.yellow_on is None:
-        cal = await load_calendar(session, row.handling_path, range(due.year - 1, due.year + 1))
-        row.yellow_on = turns_yellow_on(cal, due, cfg.yellow_days)
-        row.yellow_days = cfg.yellow_days
+    share = cfg.yellow_share_percent
+    if (changed or row.yellow_days != cfg.yellow_days or row.yellow_share != share
+            or row.yellow_on is None):
+        first = min(due.year, row.accepted_on.year if row.accepted_on else due.year)
+        cal = await load_calendar(session, row.handling_path, range(first - 1, due.year + 1))
+        row.yellow_on = yellow_day(cal, due, cfg.yellow_days, percent=share,
+                                   accepted=row.accepted_on, pauses=spans(row.pauses))
+        row.yellow_days, row.yellow_share = cfg.yellow_days, share
 
 
 async def on_intake_event(event: Event, session: AsyncSession) -> None:
@@ -265,6 +269,7 @@ async def on_intake_event(event: Event, session: AsyncSession) -> None:
 async def _apply(session: AsyncSession, row: WatchedCase, event: Event, name: str) -> None:
     fresh = row in session.new
     p, at, day = event.payload, event.occurred_at, _day(event.occurred_at)
+    paused_more = False
     _refresh(row, event, name)
     if name == "fee_charged" and isinstance(p.get("amount_cents"), int):  # for the daily summary
         session.add(SupervisionFee(case_id=row.id, tenant_id=row.tenant_id,
@@ -284,7 +289,9 @@ async def _apply(session: AsyncSession, row: WatchedCase, event: Event, name: st
             row.paused, row.paused_since = True, day
     elif name in ("supplement_received", "case_resumed"):
         if row.paused:
+            before = len(row.pauses)
             _end_pause(row, day)
+            paused_more = len(row.pauses) != before
             row.step_due = await _step_due(session, row)
     elif name == "case_suspended":
         row.paused, row.paused_since = True, day
@@ -308,7 +315,7 @@ async def _apply(session: AsyncSession, row: WatchedCase, event: Event, name: st
         row.closed_on = row.closed_on or day
     due = _date(p["to"]) if name == "deadline_changed" else (
         _date(p["due_date"]) if "due_date" in p else row.due_date)
-    await _set_due(session, row, due, cfg)
+    await _set_due(session, row, due, cfg, paused_more=paused_more)
     if not on:
         return
     assert cfg is not None

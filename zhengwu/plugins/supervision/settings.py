@@ -24,6 +24,10 @@ class SupervisionSettings(BaseModel):
     yellow_days: int = Field(
         1, ge=0, le=30,
         description="黄牌预警阈值：距承诺期限剩余工作日不超过该值时亮黄牌（0 = 到期当日）")
+    yellow_share_percent: int | None = Field(
+        None, ge=1, le=99,
+        description="黄牌预警（按时限比例）：已用工作日达到承诺时限的该百分比时亮黄牌（向上取整，"
+                    "暂停期间不计）；与 yellow_days 并用，以先到者为准；不设（null）则不启用")
     urge_after_hours: int = Field(
         24, ge=1, le=720,
         description="催办：预警亮牌后多少小时仍未签收，自动催办（此后每隔同样时长再催）")

@@ -1,11 +1,12 @@
 """The sweep (巡检): every open watched case of every tenant where supervision is on, in a few
 set-based statements — never a Python loop over cases.
 
-1. **Thresholds**: rows whose ``yellow_on`` was computed with another threshold than the one
-   now effective at their handling tenant (a tenant changed or locked ``yellow_days``), or not
-   yet computed (supervision enabled after the case was accepted, a calendar change), are
-   grouped by (handling tenant, due date, threshold); each group's day is computed once on
-   that tenant's calendar and written by one UPDATE per group. Usually there is nothing to do.
+1. **Thresholds**: rows whose ``yellow_on`` was computed with other thresholds than the ones
+   now effective at their handling tenant (a tenant changed or locked ``yellow_days`` or
+   ``yellow_share_percent``), or not yet computed (supervision enabled after the case was
+   accepted, a calendar change), are grouped by (handling tenant, due date — and, where the
+   share rule is on, day of acceptance and pauses); each group's day is computed once on that
+   tenant's calendar and written by one executemany UPDATE. Usually there is nothing to do.
 2. **Cards**: one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per rule — yellow when
    ``yellow_on <= today``, red when ``due_date < today``, yellow when the current step's
    ``step_due < today``, red when a supervision ticket is past its own deadline — over open,
@@ -28,6 +29,7 @@ made in SQL in the uuid7 layout (48 bits of milliseconds, then random bits).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,6 +38,7 @@ from typing import Any
 from sqlalchemy import (
     Date,
     DateTime,
+    Integer,
     String,
     and_,
     bindparam,
@@ -63,7 +66,7 @@ from zhengwu.plugins.supervision.models import (
     WatchedCase,
 )
 from zhengwu.plugins.supervision.projection import NOTIFY_JOB
-from zhengwu.plugins.supervision.thresholds import CalendarCache, SettingRegions
+from zhengwu.plugins.supervision.thresholds import CalendarCache, SettingRegions, spans
 from zhengwu.tenants.enablement import EnabledScope
 from zhengwu.tenants.provisioning import ensure_platform_root
 
@@ -148,27 +151,48 @@ async def _raise_from(session: AsyncSession, dialect: str, now: datetime, today:
 
 
 async def recompute_thresholds(session: AsyncSession, on: Any) -> int:
-    regions = await SettingRegions.load(session, "yellow_days")
-    effective = regions.case(WatchedCase.handling_path)
-    groups = (await session.execute(
-        select(WatchedCase.handling_path, WatchedCase.due_date,
-               func.min(effective).label("n"),  # one value per handling path
-               func.count().label("cases"))
-        .where(WatchedCase.watching, WatchedCase.due_date.is_not(None), on,
-               or_(WatchedCase.yellow_days.is_(None), WatchedCase.yellow_days != effective))
-        .group_by(WatchedCase.handling_path, WatchedCase.due_date))).all()
-    if not groups:
-        return 0
+    """Recompute ``yellow_on`` where it was computed with other settings than the effective
+    ones (or not yet): grouped by handling tenant and due date — and, where the share-of-limit
+    rule is on, by the day of acceptance and the pauses too, which that rule reads — each
+    group's day computed once in Python, written by one executemany UPDATE."""
+    c = WatchedCase
+    days = (await SettingRegions.load(session, "yellow_days")).case(c.handling_path)
+    share = cast((await SettingRegions.load(session, "yellow_share_percent"))
+                 .case(c.handling_path), Integer)
+    stale = and_(c.watching, c.due_date.is_not(None), on,
+                 or_(c.yellow_days.is_(None), c.yellow_days != days,
+                     c.yellow_share.is_distinct_from(share)))
+    pauses = cast(c.pauses, String)
+    plain = (await session.execute(
+        select(c.handling_path, c.due_date, func.min(days), func.count())  # one value per path
+        .where(stale, share.is_(None)).group_by(c.handling_path, c.due_date))).all()
+    shared = (await session.execute(
+        select(c.handling_path, c.due_date, func.min(days), func.count(), func.min(share),
+               c.accepted_on, pauses)
+        .where(stale, share.is_not(None))
+        .group_by(c.handling_path, c.due_date, c.accepted_on, pauses))).all()
     cals = CalendarCache(session)
-    params = [{"b_path": path, "b_due": due, "b_n": n, "b_on": await cals.yellow_on(path, due, n)}
-              for path, due, n, _ in groups]
-    t = WatchedCase.__table__
-    stmt = (update(t).where(t.c.handling_path == bindparam("b_path"),
-                            t.c.due_date == bindparam("b_due"), t.c.watching,
-                            or_(t.c.yellow_days.is_(None), t.c.yellow_days != bindparam("b_n")))
-            .values(yellow_days=bindparam("b_n"), yellow_on=bindparam("b_on")))
-    await session.execute(stmt, params)
-    return sum(int(g[3]) for g in groups)
+    t = c.__table__
+    target = and_(t.c.handling_path == bindparam("b_path"), t.c.due_date == bindparam("b_due"),
+                  t.c.watching,
+                  or_(t.c.yellow_days.is_(None), t.c.yellow_days != bindparam("b_n"),
+                      t.c.yellow_share.is_distinct_from(bindparam("b_s"))))
+    values = {"yellow_days": bindparam("b_n"), "yellow_share": bindparam("b_s"),
+              "yellow_on": bindparam("b_on")}
+    if plain:
+        await session.execute(update(t).where(target).values(**values), [
+            {"b_path": path, "b_due": due, "b_n": n, "b_s": None,
+             "b_on": await cals.yellow_on(path, due, n)} for path, due, n, _ in plain])
+    if shared:
+        await session.execute(
+            update(t).where(target, t.c.accepted_on.is_not_distinct_from(bindparam("b_acc")),
+                            cast(t.c.pauses, String) == bindparam("b_pauses"))
+            .values(**values),
+            [{"b_path": path, "b_due": due, "b_n": n, "b_s": p, "b_acc": acc, "b_pauses": text,
+              "b_on": await cals.yellow_on(path, due, n, percent=p, accepted=acc,
+                                           pauses=spans(json.loads(text) if text else None))}
+             for path, due, n, _, p, acc, text in shared])
+    return sum(int(g[3]) for g in (*plain, *shared))
 
 
 async def _urge(session: AsyncSession, dialect: str, now: datetime, on: Any) -> int:
