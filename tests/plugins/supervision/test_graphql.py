@@ -241,6 +241,7 @@ MATRIX = {
     "supervisionDailySummaries": ("rated", "ft_supervisor"),
     "supervisionWindowPerformance": ("rated", "ft_supervisor"),
     "supervisionDepartmentPerformance": ("rated", "ft_supervisor"),
+    "ratingsByService": ("rated", "ft_supervisor"),
 }
 ATTACKERS = ("gk_supervisor", "xz_supervisor", "el_supervisor", None, "ng_assessor", "ft_agent")
 """Sibling township, sibling county, another province (supervision on there too), anonymous,
@@ -350,6 +351,7 @@ def _operation(name: str, field, values: dict) -> tuple[str, dict]:
                  else "{ day tenantCode received feesCents }" if "day" in fields
                  else "{ windowNumber accepted ratings }" if "windowNumber" in fields
                  else "{ departmentName accepted ratings }" if "departmentName" in fields
+                 else "{ basicCode rated badRatings }" if "basicCode" in fields
                  else "{ id caseNo }")
     kind = "mutation" if "errors" in fields else "query"
     return f"{kind}({', '.join(declared)}) {{ {name}({', '.join(passed)}) {selection} }}", variables

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,11 +25,13 @@ from zhengwu.graphql.errors import UserError
 from zhengwu.graphql.pagination import Connection, Edge, PageInfo, encode_cursor, page_size
 from zhengwu.graphql.pagination import decode_cursor as _decode
 from zhengwu.graphql.types import Info
-from zhengwu.plugins.supervision import queries, ratings
+from zhengwu.plugins.supervision import item_ratings, queries, ratings
 from zhengwu.plugins.supervision.models import Rating as RatingRow
 from zhengwu.plugins.supervision.models import RatingStep as StepRow
 
-__all__ = ["Rating", "RatingMutation", "RatingQuery"]
+__all__ = ["Rating", "RatingMutation", "RatingQuery", "ServiceRatings"]
+
+_From = Annotated[date, strawberry.argument(name="from")]
 
 
 @strawberry.enum(description="评价渠道 — where a rating came from.")
@@ -117,6 +119,37 @@ class Rating(relay.Node):
         return [RatingStepEntry(step=r.step, actor=r.actor, at=r.at, note=r.note) for r in rows]
 
 
+@strawberry.type(description="好差评 of one service item (事项) in a period: counts per level, "
+                             "satisfaction, 差评 and their rectification. Ratings excluded on "
+                             "appeal are left out.")
+class ServiceRatings:
+    basic_code: str | None = strawberry.field(
+        description="The item's basic code (基本编码) as the rated cases carry it; null for "
+                    "cases projected without one.")
+    item_name: str | None = strawberry.field(description="The catalog's name of the item.")
+    rated: int
+    very_satisfied: int = strawberry.field(description="Level 5 非常满意.")
+    satisfied: int = strawberry.field(description="Level 4 满意.")
+    basically_satisfied: int = strawberry.field(description="Level 3 基本满意.")
+    dissatisfied: int = strawberry.field(description="Level 2 不满意.")
+    very_dissatisfied: int = strawberry.field(description="Level 1 非常不满意.")
+    satisfaction_rate: float | None = strawberry.field(
+        description="Levels 4–5 / all ratings (null without ratings).")
+    bad_ratings: int = strawberry.field(description="差评 (levels 1–2).")
+    rectified: int = strawberry.field(description="Bad ratings whose rectification closed (回访).")
+    rectification_rate: float | None = strawberry.field(
+        description="rectified / badRatings (null without bad ratings).")
+
+    @classmethod
+    def from_item(cls, i: item_ratings.ItemRatings) -> ServiceRatings:
+        one, two, three, four, five = i.levels
+        return cls(basic_code=i.basic_code, item_name=i.item_name, rated=i.rated,
+                   very_satisfied=five, satisfied=four, basically_satisfied=three,
+                   dissatisfied=two, very_dissatisfied=one,
+                   satisfaction_rate=i.satisfaction_rate, bad_ratings=i.bad,
+                   rectified=i.rectified, rectification_rate=i.rectification_rate)
+
+
 def _key(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -146,6 +179,16 @@ class RatingQuery:
             has_next_page=page.has_next, has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(description="好差评 per service item (事项) of a tenant in your subtree "
+                                  "(default: the acting tenant) rated in a period: counts per "
+                                  "level, satisfaction rate, bad ratings and their rectification "
+                                  "rate; most rated first (needs alert:read).")
+    async def ratings_by_service(self, info: Info, from_: _From, to: date,
+                                 under: str | None = None) -> list[ServiceRatings]:
+        ctx = info.context
+        items = await item_ratings.ratings_by_item(ctx.session, ctx.principal, under, from_, to)
+        return [ServiceRatings.from_item(i) for i in items]
 
 
 @strawberry.input(description="Enter a rating (a pad or SMS rating entered by staff; needs "
