@@ -55,18 +55,24 @@ def _worker_suffix() -> str:
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Settings]:
-    """Process settings pointing at a freshly migrated database of each backend."""
+    """Process settings pointing at a freshly migrated database of each backend.
+
+    One test process changes custom roles only through itself, so apps under test check the
+    policy version once an hour (statement counts stay exact); tests of the cross-process
+    check set their own interval."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "zhengwu.sqlite3"
         s = Settings(database_url=f"sqlite+aiosqlite:///{path}", environment="test",
-                     embedded_schedules=False, _env_file=None)  # type: ignore[call-arg]
+                     embedded_schedules=False, policy_refresh_seconds=3600,
+                     _env_file=None)  # type: ignore[call-arg]
     else:
         if not PG_URL:
             pytest.skip("PostgreSQL not configured (set ZHENGWU_TEST_POSTGRES_URL; required under CI=true)")
         name = f"zhengwu_test_{_worker_suffix()}"
         await _recreate_pg_database(PG_URL, name)
         s = Settings(database_url=_pg_database_url(PG_URL, name), environment="test",
-                     embedded_schedules=False, _env_file=None)  # type: ignore[call-arg]
+                     embedded_schedules=False, policy_refresh_seconds=3600,
+                     _env_file=None)  # type: ignore[call-arg]
     import asyncio
 
     await asyncio.to_thread(upgrade, s, "heads", builtin_plugin_locations())

@@ -21,6 +21,7 @@ from zhengwu.core.db import ALL_SCOPE, make_engine, make_sessionmaker
 from zhengwu.core.jobs import make_queue
 from zhengwu.core.pii import PiiCipher, install_log_filter
 from zhengwu.core.security import roles
+from zhengwu.core.security.policy_sync import PolicySync
 from zhengwu.graphql.controller import graphql_controller
 from zhengwu.graphql.schema import build_schemas
 from zhengwu.platform import boot
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[object] = 
         async with sessionmaker() as session:
             session.info["scope"] = ALL_SCOPE
             await roles.reload_policy(session)  # custom roles defined by admins
+        # other processes' changes to custom roles: checked before authenticated requests
+        app.state.policy_sync = PolicySync(sessionmaker, settings.policy_refresh_seconds)
         # Embedded mode (no Redis): jobs and schedules run on this server's loop.
         options = {} if settings.redis_url else {"run_schedules": settings.embedded_schedules}
         queue = make_queue(settings, host.jobs(), sessionmaker, **options)

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(default=20_000, ge=100)
     host: str = "127.0.0.1"
     port: int = 8000
+    policy_refresh_seconds: float = Field(
+        default=1.0, ge=0, le=3600,
+        description="How often (at most) a process checks whether another process changed a "
+                    "custom role; 0: before every authenticated request.")
 
     @property
     def is_postgres(self) -> bool:

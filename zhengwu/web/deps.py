@@ -41,8 +41,11 @@ async def resolve_principal(sessionmaker: async_sessionmaker[AsyncSession], sett
 
 
 async def provide_principal(request: Request[Any, Any, Any], state: State) -> Principal:
-    return await resolve_principal(state.sessionmaker, state.settings,
-                                   request.headers.get("authorization"),
+    authorization = request.headers.get("authorization")
+    sync = getattr(state, "policy_sync", None)
+    if authorization and sync is not None:
+        await sync.refresh()  # another process may have changed a custom role
+    return await resolve_principal(state.sessionmaker, state.settings, authorization,
                                    request.headers.get(TENANT_HEADER.lower()))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zhengwu.core.db import Base, TenantOwned, Timestamped, new_id
 
-__all__ = ["ApiToken", "CustomRole", "Grant", "User"]
+__all__ = ["ApiToken", "CustomRole", "Grant", "PolicyVersion", "User"]
 
 
 class User(Base, TenantOwned, Timestamped):
@@ -73,3 +73,19 @@ class CustomRole(Base, TenantOwned, Timestamped):
     title: Mapped[str] = mapped_column(String(100))
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class PolicyVersion(Base):
+    """One row: a counter raised by every change of a custom role, in the same transaction.
+
+    Each process keeps the policy (casbin) in memory; comparing this counter with the one it
+    loaded tells it, with one tiny read, that another process changed a role
+    (``zhengwu.core.security.policy_sync``). Not tenant-owned: it says only that something
+    changed, and every process must read it.
+    """
+
+    __tablename__ = "policy_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0)
+    changed_at: Mapped[datetime | None]

@@ -172,6 +172,8 @@ class Policy:
         self._extra_permissions: tuple[str, ...] = ()
         self._plugin_grants: dict[str, tuple[str, ...]] = {}
         self._enforcer: casbin.Enforcer
+        self.version: int | None = None
+        """The ``policy_version`` the custom roles were loaded at (None: never loaded)."""
         self.load()
 
     def load(self, extra_roles: Iterable[RoleDef] = (),

@@ -15,9 +15,10 @@ What this module holds:
 
 Changes made through this module reach ``rbac.policy`` of *this* process when the session's
 transaction commits (nothing happens on rollback); until then the same session already sees
-them through ``lookup_role`` (define a role and grant it in one transaction). Other
-processes keep their policy until they call ``reload_policy`` (restart, or a reload signal;
-a watcher is out of scope).
+them through ``lookup_role`` (define a role and grant it in one transaction). Every change
+also raises the counter in ``policy_version`` in the same transaction; other processes
+compare it with the version they loaded and reload (``policy_sync``, at most every
+``ZHENGWU_POLICY_REFRESH_SECONDS`` per process, checked before a request is authenticated).
 
 It must never let a role carry a permission its author does not hold, and never touch
 built-in roles (they live in ``rbac.BUILTIN_ROLES`` and plugin rules).
@@ -29,26 +30,28 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from zhengwu.core import audit
+from zhengwu.core import audit, clock
 from zhengwu.core.db import ALL_SCOPE, subtree_clause
 from zhengwu.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from zhengwu.core.security import rbac
-from zhengwu.core.security.models import CustomRole, Grant
+from zhengwu.core.security.models import CustomRole, Grant, PolicyVersion
 from zhengwu.core.security.principal import Principal, is_ancestor_or_self
 from zhengwu.core.security.rbac import Resource, RoleDef, can, check_no_escalation
 from zhengwu.core.security.users import tenant_in_scope
 from zhengwu.tenants.codes import PLATFORM_CODE
 
 __all__ = [
+    "bump_policy_version",
     "define_role",
     "delete_role",
     "effective_path",
     "list_roles",
     "lookup_role",
+    "read_policy_version",
     "reload_policy",
     "role_def",
     "update_role",
@@ -78,9 +81,26 @@ def snapshot(row: CustomRole) -> dict[str, Any]:
 # ------------------------------------------------------- apply to the policy on commit
 
 
-def _stage(session: AsyncSession, role: RoleDef | None, name: str) -> None:
-    """Remember a change (``None``: dropped) to apply to the policy when the session commits."""
+async def _stage(session: AsyncSession, role: RoleDef | None, name: str) -> None:
+    """Remember a change (``None``: dropped) to apply to the policy when the session commits,
+    and raise the policy version in the same transaction (other processes reload on it)."""
     session.sync_session.info.setdefault(_PENDING, []).append((name, role))
+    await bump_policy_version(session)
+
+
+async def bump_policy_version(session: AsyncSession) -> None:
+    """Raise the ``policy_version`` counter (creating its row if a database lacks it)."""
+    result = await session.execute(update(PolicyVersion).where(PolicyVersion.id == 1).values(
+        version=PolicyVersion.version + 1, changed_at=clock.now()))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(PolicyVersion(id=1, version=1, changed_at=clock.now()))
+        await session.flush()
+
+
+async def read_policy_version(session: AsyncSession) -> int:
+    """The stored policy version (0 when the row does not exist yet)."""
+    return int(await session.scalar(select(PolicyVersion.version)
+                                    .where(PolicyVersion.id == 1)) or 0)
 
 
 def lookup_role(session: AsyncSession, name: str) -> RoleDef | None:
@@ -179,7 +199,7 @@ async def define_role(session: AsyncSession, principal: Principal, tenant_code: 
     await audit.record(session, principal, "role.define", tenant_id=tenant.id,
                        tenant_path=tenant.path, target_type="role", target_id=full,
                        after=snapshot(row))
-    _stage(session, role_def(row), row.name)
+    await _stage(session, role_def(row), row.name)
     return row
 
 
@@ -211,7 +231,7 @@ async def update_role(session: AsyncSession, principal: Principal, name: str, *,
     await audit.record(session, principal, "role.update", tenant_id=row.tenant_id,
                        tenant_path=row.tenant_path, target_type="role", target_id=row.name,
                        before=before, after=snapshot(row))
-    _stage(session, role_def(row), row.name)
+    await _stage(session, role_def(row), row.name)
     return row
 
 
@@ -228,7 +248,7 @@ async def delete_role(session: AsyncSession, principal: Principal, name: str) ->
     await audit.record(session, principal, "role.delete", tenant_id=row.tenant_id,
                        tenant_path=row.tenant_path, target_type="role", target_id=name,
                        before=before)
-    _stage(session, None, name)
+    await _stage(session, None, name)
 
 
 def list_roles(principal: Principal) -> list[RoleDef]:
@@ -252,6 +272,10 @@ async def reload_policy(session: AsyncSession) -> int:
     """
     if session.info.get("scope") != ALL_SCOPE:
         raise RuntimeError("reload_policy needs a session with the operator's scope ('*')")
+    # The version first: a change committed between the two reads is loaded now and seen
+    # as a change once more by the next check (one reload too many, never one too few).
+    version = await read_policy_version(session)
     rows = (await session.scalars(select(CustomRole).order_by(CustomRole.name))).all()
     rbac.policy.set_custom_roles(role_def(r) for r in rows)
+    rbac.policy.version = version
     return len(rows)
