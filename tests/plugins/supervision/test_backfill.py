@@ -125,16 +125,19 @@ async def test_replayed_cases_get_their_cards_at_once_and_a_second_replay_change
     assert await _rows(s) == before
 
 
-async def test_a_known_case_is_left_as_its_events_made_it(world):
+async def test_a_known_case_is_left_as_its_events_made_it_but_for_a_missing_department(world):
     s = world
     with clock.freeze(MON):
         cid = await _accepted(s)
     row = (await _rows(s))[cid]
-    await s.execute(WatchedCase.__table__.update().values(handler="someone_else"))
+    assert row["department_name"] == "宁国市数据资源管理局"
+    await s.execute(WatchedCase.__table__.update().values(handler="someone_else",
+                                                           department_name=None))
     await s.commit()
     with at(2026, 9, 30):
         await replay.replay_open_cases(s)
         await s.commit()
+    # the department a row projected before s006 lacks is filled in; nothing else changes
     assert (await _rows(s))[cid] == {**row, "handler": "someone_else"}
 
 

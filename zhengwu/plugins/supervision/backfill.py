@@ -8,8 +8,9 @@ step). ``on_case_snapshot`` brings such a case into the projection as if it had 
 all along: due date, ``yellow_on`` where supervision is on, the pause state, the step's due
 date; and its deadline cards are raised at once (the sweep would raise them anyway).
 
-A case the projection knows already is left alone: its own events have kept it current, and a
-snapshot carries nothing they did not. That makes a replay idempotent. The irregularities of the
+A case the projection knows already is left alone — its own events have kept it current —
+except that a row projected before migrations s005/s006 gets the window and department it
+lacks. That makes a replay idempotent. The irregularities of the
 case's past (a required material missing at acceptance, a fee above the standard) are not
 raised from a snapshot: they are facts of events supervision did not see.
 """
@@ -44,6 +45,14 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def _fill_in(row: WatchedCase, p: Any) -> None:
+    """Only what a row projected before s005/s006 lacks: its window and its department."""
+    if row.window_id is None and p.get("window_id"):
+        row.window_id = uuid.UUID(str(p["window_id"]))
+    if row.department_name is None and p.get("department_name"):
+        row.department_name = str(p["department_name"])[:200]
+
+
 async def on_case_snapshot(event: Event, session: AsyncSession) -> None:
     """Bring an open case into the projection unless it is there already."""
     p = event.payload
@@ -51,7 +60,9 @@ async def on_case_snapshot(event: Event, session: AsyncSession) -> None:
         case_id = uuid.UUID(str(p["case_id"]))
     except (KeyError, ValueError):
         return
-    if await session.get(WatchedCase, case_id) is not None:
+    known = await session.get(WatchedCase, case_id)
+    if known is not None:
+        _fill_in(known, p)
         return
     with session.no_autoflush:
         row = WatchedCase(id=case_id, tenant_id=event.tenant_id, tenant_path=event.tenant_path,
