@@ -82,14 +82,17 @@ async def test_a_page_of_cases_costs_constant_statements(many_cases):
 
 
 async def test_a_page_of_cases_with_every_relation_is_still_constant(many_cases):
-    """Materials, pauses, notices, fees and parts too: one statement each, whatever the page."""
+    """Materials, pauses, notices (supplement and printed), fees and parts too: one statement
+    each, whatever the page."""
     api = many_cases
     query = PAGE.replace("steps {", "materials { seq status } pauses { kind } supplementNotices { round } "
+                                    "notices { kind number url } "
                                     "fees { amountCents } parts { caseNo } parent { caseNo } steps {")
     counts = {}
     for n in (5, 40):
         with counting(api.client.app.state.engine) as seen:
             data = await api.gql("ng_clerk", query, {"n": n})
         assert "errors" not in data, data
+        assert any(e["node"]["notices"] for e in data["data"]["cases"]["edges"])
         counts[n] = len(seen)
     assert counts[5] == counts[40], counts

@@ -74,10 +74,11 @@ def zhengwu_graphql(tier: str) -> GraphQLContribution | None:
 
 @hookimpl
 def zhengwu_routes() -> list[Any]:
+    from zhengwu.plugins.intake.notice_routes import CaseNoticeController
     from zhengwu.plugins.intake.routes import PublicCaseLookupController, install_access_log_filter
 
     install_access_log_filter()
-    return [PublicCaseLookupController]
+    return [PublicCaseLookupController, CaseNoticeController]
 
 
 @hookimpl

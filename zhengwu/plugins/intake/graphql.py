@@ -46,12 +46,13 @@ from zhengwu.graphql.pagination import (
     page_size,
 )
 from zhengwu.graphql.types import Info, Tenant
-from zhengwu.plugins.intake import inputs, queries, service
+from zhengwu.plugins.intake import inputs, notices, queries, service
 from zhengwu.plugins.intake.lifecycle import ACTIONS, STATES
 from zhengwu.plugins.intake.models import Case as CaseRow
 from zhengwu.plugins.intake.models import CaseFee as FeeRow
 from zhengwu.plugins.intake.models import CaseHistory as HistoryRow
 from zhengwu.plugins.intake.models import CaseMaterial as MaterialRow
+from zhengwu.plugins.intake.models import CaseNotice as PrintedRow
 from zhengwu.plugins.intake.models import CaseStep as StepRow
 from zhengwu.plugins.intake.models import Pause as PauseRow
 from zhengwu.plugins.intake.models import SupplementNotice as NoticeRow
@@ -127,6 +128,16 @@ class CaseDecision(Enum):
     DENIED = strawberry.enum_value("denied", description="不予")
 
 
+@strawberry.enum(description="文书种类 — the printed notices and decisions of a case.")
+class NoticeKind(Enum):
+    ACCEPTANCE = strawberry.enum_value("acceptance", description="受理通知书")
+    NON_ACCEPTANCE = strawberry.enum_value("non_acceptance", description="不予受理通知书")
+    SUPPLEMENT = strawberry.enum_value("supplement", description="补正材料通知书")
+    APPROVAL = strawberry.enum_value("approval", description="准予（行政许可）决定书")
+    DENIAL = strawberry.enum_value("denial", description="不予（行政许可）决定书")
+    DELIVERY = strawberry.enum_value("delivery", description="送达回证")
+
+
 @strawberry.enum(description="材料状态 — a material of the item's list on this case.")
 class MaterialStatus(Enum):
     OK = strawberry.enum_value("ok", description="齐全")
@@ -172,6 +183,7 @@ class CaseLoaders:
         self.pauses: DataLoader[uuid.UUID, list[PauseRow]] = self._children(PauseRow)
         self.notices: DataLoader[uuid.UUID, list[NoticeRow]] = self._children(NoticeRow)
         self.fees: DataLoader[uuid.UUID, list[FeeRow]] = self._children(FeeRow)
+        self.printed: DataLoader[uuid.UUID, list[PrintedRow]] = self._children(PrintedRow)
         self.parts: DataLoader[uuid.UUID, list[CaseRow]] = DataLoader(self._parts)
         self.case: DataLoader[uuid.UUID, CaseRow | None] = DataLoader(self._cases)
 
@@ -266,6 +278,21 @@ class SupplementNotice:
         description="Last day to notify (ALL art. 32: within 5 working days of receipt).")
     late: bool = strawberry.field(description="Given late: acceptance counts from receipt.")
     fulfilled_at: datetime | None
+
+
+@strawberry.type(description="文书 — a printed notice or decision issued on the case, kept as a "
+                             "record (its rendering's SHA-256 is stored with the facts it shows).")
+class CaseNotice:
+    kind: NoticeKind
+    title: str = strawberry.field(description="受理通知书、准予行政许可决定书 …")
+    number: str = strawberry.field(
+        description="文书编号 <issuing division>-<kind code>-<year>-<6 digits>, e.g. "
+                    "341881-SL-2026-000001.")
+    issued_at: datetime
+    issued_on: date
+    issued_by: str = strawberry.field(description="Username of the member of staff.")
+    sha256: str = strawberry.field(description="SHA-256 of the HTML as issued.")
+    url: str = strawberry.field(description="The printable page (HTML, A4; staff only).")
 
 
 @strawberry.type(description="状态记录 — one transition or recorded act, with actor and time.")
@@ -433,6 +460,15 @@ class Case(relay.Node):
                                         problem=SupplementProblem(i["problem"]),
                                         note=i.get("note")) for i in n.items])
             for n in rows]
+
+    @strawberry.field(description="文书: the notices and decisions issued on the case, oldest "
+                                  "first (受理通知书 … 送达回证).")
+    async def notices(self, info: Info) -> list[CaseNotice]:
+        rows = await _loaders(info).printed.load(self.row.id)
+        return [CaseNotice(kind=NoticeKind(n.kind), title=notices.title_of(n.kind, n.facts),
+                           number=n.number, issued_at=n.issued_at, issued_on=n.issued_on,
+                           issued_by=n.issued_by, sha256=n.sha256, url=notices.notice_path(n.number))
+                for n in rows]
 
     @strawberry.field(description="The status history, oldest first.")
     async def history(self, info: Info) -> list[CaseHistoryEntry]:

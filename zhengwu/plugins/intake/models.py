@@ -18,6 +18,9 @@ the case and nobody else below the county: siblings never see it.
 * ``intake_case_history`` — every transition with actor and time (the status history).
 * ``intake_fees`` — fees charged, per window and day (daily totals per window and centre).
 * ``intake_counters`` — the per-tenant, per-year sequence behind readable case numbers.
+* ``intake_notices`` — every printed notice or decision issued on a case (受理通知书 …
+  送达回证): its number, the facts it was rendered from and the SHA-256 of the rendering.
+* ``intake_notice_counters`` — the per-tenant, per-kind, per-year sequence of notice numbers.
 
 This module holds tables only; the rules live in ``service``.
 """
@@ -40,7 +43,9 @@ __all__ = [
     "CaseFee",
     "CaseHistory",
     "CaseMaterial",
+    "CaseNotice",
     "CaseStep",
+    "NoticeCounter",
     "Pause",
     "SupplementNotice",
 ]
@@ -243,5 +248,45 @@ class CaseCounter(Base, TenantOwned):
     last: Mapped[int] = mapped_column(default=0)
 
 
+class CaseNotice(Base, TenantOwned):
+    """A printed notice or decision (文书) issued on a case, kept as a record.
+
+    Owned like the case (its accepting tenant), so whoever reads the case reads its notices.
+    ``facts`` is the snapshot the document was rendered from (names, dates, items, reasons —
+    the applicant's ID number only masked), so rendering it again reproduces the same bytes;
+    ``sha256`` is the digest of that rendering (the "stamp as record"). ``event_key`` makes
+    issuing idempotent: one notice per case, kind and lifecycle event.
+    """
+
+    __tablename__ = "intake_notices"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "event_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intake_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # acceptance | non_acceptance | supplement | …
+    event_key: Mapped[str] = mapped_column(String(40))  # accept, supplement:2, decide, deliver …
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    issuer_tenant_id: Mapped[uuid.UUID]
+    issued_at: Mapped[datetime]
+    issued_on: Mapped[date]
+    issued_by: Mapped[str] = mapped_column(String(100))
+    template_version: Mapped[int] = mapped_column(default=1)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class NoticeCounter(Base, TenantOwned):
+    """The last notice number an issuing tenant gave out for a kind in a year."""
+
+    __tablename__ = "intake_notice_counters"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "year"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int]
+    last: Mapped[int] = mapped_column(default=0)
+
+
 TABLES = ("intake_cases", "intake_case_materials", "intake_case_steps", "intake_pauses",
-          "intake_supplement_notices", "intake_case_history", "intake_fees", "intake_counters")
+          "intake_supplement_notices", "intake_case_history", "intake_fees", "intake_counters",
+          "intake_notices", "intake_notice_counters")

@@ -34,6 +34,7 @@ from zhengwu.plugins.intake.models import (
     CaseFee,
     CaseHistory,
     CaseMaterial,
+    CaseNotice,
     CaseStep,
     Pause,
     SupplementNotice,
@@ -55,7 +56,8 @@ __all__ = [
 ORDERS = ("submitted_desc", "submitted_asc", "case_no")
 """Orders of the case list: newest first (the default), oldest first, by case number."""
 
-M = TypeVar("M", CaseHistory, CaseStep, CaseMaterial, Pause, SupplementNotice, CaseFee)
+M = TypeVar("M", CaseHistory, CaseStep, CaseMaterial, Pause, SupplementNotice, CaseFee,
+              CaseNotice)
 
 _ORDER_OF: dict[type, Sequence[Any]] = {
     CaseHistory: (CaseHistory.at, CaseHistory.id),
@@ -64,6 +66,7 @@ _ORDER_OF: dict[type, Sequence[Any]] = {
     Pause: (Pause.started_at, Pause.id),
     SupplementNotice: (SupplementNotice.round,),
     CaseFee: (CaseFee.charged_at, CaseFee.id),
+    CaseNotice: (CaseNotice.issued_at, CaseNotice.id),  # ids are time-ordered (UUIDv7)
 }
 
 
@@ -184,7 +187,8 @@ async def find_case(session: AsyncSession, principal: Principal, key: uuid.UUID 
 
 async def children_of(session: AsyncSession, principal: Principal, model: type[M],
                       case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[M]]:
-    """Rows of ``model`` (history, steps, materials, pauses, notices, fees) of many cases in
+    """Rows of ``model`` (history, steps, materials, pauses, supplement notices, fees, printed
+    notices) of many cases in
     one statement, grouped by case and in their natural order; scoped like the cases."""
     out: dict[uuid.UUID, list[M]] = {i: [] for i in case_ids}
     if not case_ids:

@@ -3,8 +3,10 @@
 Every function reads like the rule it implements: it loads the case through the principal's
 scope (``case.not_found`` for "does not exist" and "not yours" alike), checks the state and
 the permission on the right side of the case (``lifecycle``), changes it, writes the history
-row, and announces the fact. Functions flush; the caller commits (GraphQL, CLI, jobs), so a
-failure leaves nothing half-written. No litestar, no strawberry here.
+row, announces the fact, and issues the act's printed notice or decision (``notices``:
+受理通知书 … 送达回证, numbered and kept as a record). Functions flush; the caller commits
+(GraphQL, CLI, jobs), so a failure leaves nothing half-written. No litestar, no strawberry
+here.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from zhengwu.core.pii import PiiCipher
 from zhengwu.core.security.models import User
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
+from zhengwu.plugins.intake import notices
 from zhengwu.plugins.intake.applicants import ProtectedApplicant, check_hash, protect_applicant
 from zhengwu.plugins.intake.deadlines import calendar_for, day_before, pause_spans, refresh_due
 from zhengwu.plugins.intake.inputs import (
@@ -527,6 +530,7 @@ async def request_supplement(session: AsyncSession, principal: Principal, case_i
              {"round": round_no, "items": [it.seq for it in items], "late": late})
     await _flush(session)
     await _announce(session, case, "supplement_requested", principal, round=round_no, late=late)
+    await notices.issue_supplement(session, principal, case, notice, note)
     return notice
 
 
@@ -594,7 +598,9 @@ async def _missing_required(session: AsyncSession, case: Case) -> list[CaseMater
 
 
 async def _accept_one(session: AsyncSession, principal: Principal, case: Case,
-                      tolerate_missing: bool, note: str | None) -> None:
+                      tolerate_missing: bool, note: str | None, *, notice: bool = True) -> None:
+    """Accept one case; ``notice``: issue its 受理通知书 (a parallel approval's parts are
+    listed on their parent's one notice instead)."""
     missing = await _missing_required(session, case)
     if missing and not tolerate_missing:
         names = "、".join(m.name for m in missing)
@@ -631,6 +637,8 @@ async def _accept_one(session: AsyncSession, principal: Principal, case: Case,
     await _announce(session, case, "case_accepted", principal,
                     missing_required=[m.seq for m in missing], item_in_hall=in_hall,
                     tolerated=bool(missing))
+    if notice:
+        await notices.issue_acceptance(session, principal, case, deemed=late_notice is not None)
 
 
 async def accept_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID | str, *,
@@ -652,7 +660,7 @@ async def accept_case(session: AsyncSession, principal: Principal, case_id: uuid
         for part in parts:
             _check(part, principal, "accept")
         for part in parts:
-            await _accept_one(session, principal, part, tolerate_missing, note)
+            await _accept_one(session, principal, part, tolerate_missing, note, notice=False)
         before = case.status
         case.status = "accepted"
         case.accepted_at = clock.now()
@@ -661,6 +669,7 @@ async def accept_case(session: AsyncSession, principal: Principal, case_id: uuid
         _history(session, case, principal, "accept", before, note)
         await _flush(session)
         await _announce(session, case, "case_accepted", principal, parts=len(parts))
+        await notices.issue_acceptance(session, principal, case, parts)
         return case
     await _accept_one(session, principal, case, tolerate_missing, note)
     return case
@@ -696,6 +705,7 @@ async def not_accept_case(session: AsyncSession, principal: Principal, case_id: 
     _history(session, case, principal, "not_accept", before, reason, {"basis": basis})
     await _flush(session)
     await _announce(session, case, "case_not_accepted", principal)
+    await notices.issue_non_acceptance(session, principal, case)
     return case
 
 
@@ -729,6 +739,8 @@ async def complete_instant(session: AsyncSession, principal: Principal, case_id:
     await _announce(session, case, "case_accepted", principal, missing_required=[])
     await _announce(session, case, "case_decided", principal, decision=case.decision,
                     on_time=True, skipped_steps=[])
+    await notices.issue_acceptance(session, principal, case)
+    await notices.issue_decision(session, principal, case)
     return case
 
 
@@ -841,6 +853,7 @@ async def decide_case(session: AsyncSession, principal: Principal, case_id: uuid
     await _flush(session)
     await _announce(session, case, "case_decided", principal, decision=case.decision,
                     on_time=case.on_time, skipped_steps=skipped)
+    await notices.issue_decision(session, principal, case)
     if case.parent_id is not None:
         await _maybe_complete_parent(session, principal, case.parent_id)
     return case
@@ -897,6 +910,7 @@ async def deliver_case(session: AsyncSession, principal: Principal, case_id: uui
     await _flush(session)
     await _announce(session, case, "case_delivered", principal, method=method,
                     decision=case.decision)
+    await notices.issue_delivery(session, principal, case, targets[1:])
     return case
 
 

@@ -20,3 +20,9 @@ class IntakeSettings(BaseModel):
         description="允许延期的事项类型（默认仅行政许可 01；法律另有规定的可增加）")
     lookup_per_minute: int = Field(
         10, ge=1, le=120, description="公众查询办件进度：每个来源每分钟最多次数")
+    review_body: str = Field(
+        "", max_length=200,
+        description="不予受理通知书、不予决定书载明的行政复议机关（如“宁国市人民政府”）；空则只告知权利和期限")
+    court: str = Field(
+        "", max_length=200,
+        description="不予受理通知书、不予决定书载明的管辖法院（如“宁国市人民法院”）；空则只告知权利和期限")
