@@ -148,7 +148,7 @@ async def test_the_page_masks_the_applicant_and_states_what_the_law_requires(wor
     await set_setting(s, SYSTEM, COUNTY, "intake", "review_body", "宁国市人民政府")
     with clock.freeze(MON):
         case = await service.submit_case(s, CLERK, new_case(PROPERTY, materials=(1, 2, 3, 4)))
-        await service.not_accept_case(s, CLERK, case.id, "<b>不属于</b>本机关职权范围",
+        await service.not_accept_case(s, CLERK, case.id, "<b>不属于</b>本机关职权范围。",
                                       "《中华人民共和国行政许可法》第三十二条")
         accepted = await service.submit_case(s, CLERK, new_case())
         await service.accept_case(s, CLERK, accepted.id)
@@ -159,6 +159,7 @@ async def test_the_page_masks_the_applicant_and_states_what_the_law_requires(wor
     assert "110*************2X" in html and "张三" in html
     assert "不予受理通知书" in html and refusal.number in html and "（印章）" in html
     assert "&lt;b&gt;不属于&lt;/b&gt;" in html  # autoescaped: staff text prints as text
+    assert "。。" not in html
     assert "宁国市人民政府申请行政复议" in html and "提起行政诉讼" in html and "六十日" in html
     assert "2026年9月28日" in html
     [acceptance] = await _notices(s, accepted.id)

@@ -42,11 +42,17 @@ def zh_date(value: str | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def clause(value: str | None) -> str:
+    """Staff text set inside a sentence: without its own closing punctuation (no "。。")."""
+    return (value or "").strip().rstrip("。．.；;，, ")
+
+
 def _env(version: int) -> Environment:
     env = Environment(loader=DictLoader(_TEMPLATES[version]), autoescape=select_autoescape(
         default=True, default_for_string=True), undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["zh_date"] = zh_date
+    env.filters["clause"] = clause
     return env
 
 

@@ -88,7 +88,7 @@ _ACCEPTANCE = """{% extends "layout" %}{% block body %}
 
 _NON_ACCEPTANCE = """{% extends "layout" %}{% block body %}
 <p>{{ f.applicant.name }}：</p>
-<p class="law">你（单位）于{{ f.submitted_on | zh_date }}提出的“{{ f.item_name }}”申请，经审查，{{ f.reason }}。依据{{ f.basis }}，本机关决定不予受理（《中华人民共和国行政许可法》第三十二条）。</p>
+<p class="law">你（单位）于{{ f.submitted_on | zh_date }}提出的“{{ f.item_name }}”申请，经审查，{{ f.reason | clause }}。依据{{ f.basis | clause }}，本机关决定不予受理（《中华人民共和国行政许可法》第三十二条）。</p>
 """ + _CASE_TABLE + """
 <table><tr><th>不予受理日期</th><td>{{ f.not_accepted_on | zh_date }}</td></tr>
 <tr><th>不予受理理由</th><td>{{ f.reason }}</td></tr>
@@ -112,7 +112,7 @@ _DECISION = """{% extends "layout" %}{% block body %}
 <p>{{ f.applicant.name }}：</p>
 {% if kind == "approval" %}<p class="law">你（单位）于{{ f.submitted_on | zh_date }}提出的“{{ f.item_name }}”申请，本机关于{{ f.accepted_on | zh_date }}受理。经审查，申请符合法定条件、标准，{% if f.licensing %}根据《中华人民共和国行政许可法》第三十八条第一款的规定，决定准予行政许可{% else %}根据有关法律法规的规定，决定准予办理{% endif %}。</p>
 {% if f.licensing %}<p class="law">本机关将自作出决定之日起十日内向你（单位）颁发、送达行政许可证件（《中华人民共和国行政许可法》第四十四条）。</p>{% endif %}
-{% else %}<p class="law">你（单位）于{{ f.submitted_on | zh_date }}提出的“{{ f.item_name }}”申请，本机关于{{ f.accepted_on | zh_date }}受理。经审查，{{ f.reason }}。{% if f.licensing %}根据《中华人民共和国行政许可法》第三十八条第二款的规定，决定不予行政许可{% else %}根据有关法律法规的规定，决定不予办理{% endif %}。</p>
+{% else %}<p class="law">你（单位）于{{ f.submitted_on | zh_date }}提出的“{{ f.item_name }}”申请，本机关于{{ f.accepted_on | zh_date }}受理。经审查，{{ f.reason | clause }}。{% if f.licensing %}根据《中华人民共和国行政许可法》第三十八条第二款的规定，决定不予行政许可{% else %}根据有关法律法规的规定，决定不予办理{% endif %}。</p>
 {% endif %}
 """ + _CASE_TABLE + """
 <table><tr><th>决定日期</th><td>{{ f.decided_on | zh_date }}</td></tr>
