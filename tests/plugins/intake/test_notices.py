@@ -251,3 +251,28 @@ async def test_staff_fetch_notices_as_html_and_graphql_lists_them(api, system_se
     assert (await get("ng_assessor")).status_code == 403  # aggregates only, never a case
     data = await api.gql("sc_agent", NOTICES, {"id": str(case.id)})
     assert data.get("data") is None or data["data"]["case"] is None
+
+
+async def test_mutations_issue_the_notices_under_row_level_security(api):
+    """Through GraphQL as the staff send it (on PostgreSQL as the app's role, under row-level
+    security): the agent point's acts are numbered by the point, the township's decision by
+    the township, and a failed mutation issues nothing."""
+    from tests.plugins.intake.api import submit_input
+
+    fields = "id notices { kind number issuedBy }"
+    with clock.freeze(MON):
+        case = (await api.mutate("ft_agent", "submitCase", submit_input(MIGRANT, materials=(1, 2, 3)),
+                                 fields))["case"]
+        assert case["notices"] == []
+        await api.mutate("ft_agent", "acceptCase", {"caseId": case["id"]})
+        refused = await api.mutate("ft_agent", "decideCase", {"caseId": case["id"],
+                                                              "decision": "APPROVED"}, fields)
+        assert refused["case"] is None and refused["errors"]
+        await api.mutate("ft_approver", "decideCase", {"caseId": case["id"], "decision": "APPROVED"})
+        done = await api.mutate("ft_agent", "deliverCase", {"caseId": case["id"]}, fields)
+    assert done["errors"] == [], done
+    assert [(n["kind"], n["number"], n["issuedBy"]) for n in done["case"]["notices"]] == [
+        ("ACCEPTANCE", "341881204200-SL-2026-000001", "ft_agent"),
+        ("APPROVAL", "341881204-ZY-2026-000001", "ft_approver"),
+        ("DELIVERY", "341881204200-SD-2026-000001", "ft_agent"),
+    ]
