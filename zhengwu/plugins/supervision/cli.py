@@ -10,7 +10,7 @@
 * ``zhengwu supervision summarize [--day YYYY-MM-DD]`` — 每日定时汇总 now for ``day`` (default:
   yesterday in Asia/Shanghai; what the ``supervision.summarize`` job does after midnight); run
   again, the day's rows are replaced.
-* ``zhengwu supervision notify`` — send the cards waiting to be sent now (normally the
+* ``zhengwu supervision notify`` — send the cards and 督办 tickets waiting to be sent now (normally the
   ``supervision.notify`` job, deferred through the outbox).
 
 The CLI's runtime (settings, operator session, console) is imported inside the commands: the
@@ -83,7 +83,7 @@ async def _sweep(as_json: bool) -> None:
 
 @app.command("notify")
 def notify() -> None:
-    """Send the cards waiting to be sent now (通知)."""
+    """Send the cards and 督办 tickets waiting to be sent now (通知)."""
     try:
         asyncio.run(_notify())
     except DomainError as exc:
@@ -94,13 +94,16 @@ def notify() -> None:
 async def _notify() -> None:
     from zhengwu.cli import _runtime
     from zhengwu.platform import boot
-    from zhengwu.plugins.supervision.notify import notify_pending
+    from zhengwu.plugins.supervision.notify import notify_pending, notify_tickets
 
     boot()
     async with _runtime.operator_session(_runtime.get_settings()) as session:
+        tickets = await notify_tickets(session, clock.now())
         sent = await notify_pending(session, clock.now())
         await session.commit()
-    _runtime.console.print(f"{sent} card(s) sent / 已通知", highlight=False)
+    _runtime.console.print(f"{sent} card(s) sent / 已通知"
+                           + (f", {tickets} 督办 ticket(s) sent" if tickets else ""),
+                           highlight=False)
 
 
 @app.command("summarize")

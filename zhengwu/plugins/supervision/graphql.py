@@ -42,6 +42,7 @@ from zhengwu.plugins.supervision.lifecycle import REASONS, STATES
 from zhengwu.plugins.supervision.models import Alert as AlertRow
 from zhengwu.plugins.supervision.models import AlertEntry as EntryRow
 from zhengwu.plugins.supervision.models import SupervisionTicket as TicketRow
+from zhengwu.plugins.supervision.models import TicketEntry as TicketEntryRow
 
 __all__ = ["Alert", "AlertMutation", "AlertQuery", "SupervisionTicket", "contribution"]
 
@@ -114,9 +115,15 @@ class SupervisionLoaders:
         self.session, self.principal = session, principal
         self.history: DataLoader[uuid.UUID, list[EntryRow]] = DataLoader(self._history)
         self.tickets: DataLoader[uuid.UUID, list[TicketRow]] = DataLoader(self._tickets)
+        self.ticket_history: DataLoader[uuid.UUID, list[TicketEntryRow]] = DataLoader(
+            self._ticket_history)
 
     async def _history(self, ids: Sequence[uuid.UUID]) -> list[list[EntryRow]]:
         found = await queries.entries_of(self.session, self.principal, ids)
+        return [found[i] for i in ids]
+
+    async def _ticket_history(self, ids: Sequence[uuid.UUID]) -> list[list[TicketEntryRow]]:
+        found = await queries.ticket_entries_of(self.session, self.principal, ids)
         return [found[i] for i in ids]
 
     async def _tickets(self, ids: Sequence[uuid.UUID]) -> list[list[TicketRow]]:
@@ -151,6 +158,16 @@ def _gid(kind: str, value: uuid.UUID | None) -> strawberry.ID | None:
     return strawberry.ID(relay.to_base64(kind, str(value))) if value is not None else None
 
 
+@strawberry.type(description="督办记录 — one entry of a ticket's history, with actor and time.")
+class SupervisionTicketHistoryEntry:
+    at: datetime
+    actor: str
+    action: str = strawberry.field(description="opened, notified (sent to people), closed.")
+    note: str | None
+    data: JSON | None = strawberry.field(description="Details (recipients and notice — opened "
+                                                     "or overdue — of a sending …).")
+
+
 @strawberry.type(description="督办单 — a supervisor's ticket on a case, with its own deadline "
                              "(working days); past it, the case gets a red card.")
 class SupervisionTicket(relay.Node):
@@ -167,6 +184,10 @@ class SupervisionTicket(relay.Node):
     closed_at: datetime | None
     closed_by: str | None
     alert_id: strawberry.ID | None = strawberry.field(description="The card it was opened for.")
+    notified_at: datetime | None = strawberry.field(
+        description="When it was last sent to people (opened, then overdue).")
+    overdue_on: date | None = strawberry.field(
+        description="The day the sweep found it overdue (and sent it again).")
 
     @classmethod
     def from_row(cls, r: TicketRow) -> SupervisionTicket:
@@ -174,7 +195,15 @@ class SupervisionTicket(relay.Node):
                    opened_by=r.opened_by, opened_at=r.opened_at, opened_on=r.opened_on,
                    days=r.days, due_on=r.due_on, status=SupervisionTicketStatus(r.status),
                    result=r.result, closed_at=r.closed_at, closed_by=r.closed_by,
-                   alert_id=_gid("Alert", r.alert_id))
+                   alert_id=_gid("Alert", r.alert_id), notified_at=r.notified_at,
+                   overdue_on=r.overdue_on)
+
+    @strawberry.field(description="The ticket's history (opened, notified, closed), oldest "
+                                  "first.")
+    async def history(self, info: Info) -> list[SupervisionTicketHistoryEntry]:
+        rows = await _loaders(info).ticket_history.load(uuid.UUID(str(self.id)))
+        return [SupervisionTicketHistoryEntry(at=e.at, actor=e.actor, action=e.action,
+                                              note=e.note, data=e.data) for e in rows]
 
 
 @strawberry.type(description="预警 — a yellow or red card on a case (黄牌/红牌), from raising to "

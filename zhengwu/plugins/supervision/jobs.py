@@ -5,8 +5,9 @@ after a calendar change.
   on (``ctx.enabled_scope``); each phase is committed before its progress is reported (SQLite
   allows one writer: progress is written by another connection), which is safe because every
   phase is idempotent. Its result is the ``SweepReport``.
-* ``supervision.notify``: ``notify.notify_pending``, deferred through the outbox by whatever
-  raised or urged a card (one pending row at most, coalesced by key).
+* ``supervision.notify``: ``notify.notify_tickets`` and ``notify.notify_pending``, deferred
+  through the outbox by whatever raised or urged a card or opened a 督办 ticket (one pending
+  row at most, coalesced by key); the sweep defers it when an overdue ticket waits too.
 * ``supervision.recompute_thresholds``: deferred by the ``calendar.changed`` listener; forgets
   ``yellow_on`` of the open cases below the changed tenant whose due dates lie in the changed
   years, and computes it again on the new calendar (intake moves the due dates themselves and
@@ -33,7 +34,7 @@ from zhengwu.core.calendar.service import CALENDAR_CHANGED
 from zhengwu.core.db import subtree_clause
 from zhengwu.core.plugin_api import Event, JobSpec
 from zhengwu.plugins.supervision.models import WatchedCase
-from zhengwu.plugins.supervision.notify import notify_pending
+from zhengwu.plugins.supervision.notify import notify_pending, notify_tickets
 from zhengwu.plugins.supervision.projection import NOTIFY_JOB, PLUGIN
 from zhengwu.plugins.supervision.summary import summarize
 from zhengwu.plugins.supervision.sweep import PHASES, recompute_thresholds, sweep
@@ -64,9 +65,11 @@ async def _sweep_job(ctx: Any) -> dict[str, Any]:
 
 async def _notify_job(ctx: Any) -> int:
     async with ctx.session() as session:
+        tickets = await notify_tickets(session, clock.now())
         sent = await notify_pending(session, clock.now())
         await session.commit()
-    await ctx.progress(sent, sent, f"{sent} cards sent")
+    await ctx.progress(sent, sent, f"{sent} cards sent"
+                       + (f", {tickets} 督办 tickets sent" if tickets else ""))
     return sent
 
 

@@ -15,7 +15,9 @@ clock, settings and enablement apply.
   inserts with ``ON CONFLICT DO NOTHING``, so running it again raises nothing twice.
 * ``supervision_alert_actions`` — each card's history: notified, urged (催办), acknowledged,
   explained, corrected, closed, cleared, supervised — with actor and time.
-* ``supervision_tickets`` — 督办单: a supervisor's ticket on a case, with its own deadline.
+* ``supervision_tickets`` — 督办单: a supervisor's ticket on a case, with its own deadline;
+  sent to people when opened and when it falls overdue (``notify_pending``).
+* ``supervision_ticket_actions`` — each ticket's history: opened, notified (recipients), closed.
 
 This module holds tables only; the rules live in ``projection``, ``sweep`` and ``service``.
 """
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from zhengwu.core.db import Base, PathString, TenantOwned, Timestamped, new_id
 
 __all__ = ["TABLES", "Alert", "AlertEntry", "Complaint", "DailySummary", "Rating", "RatingStep",
-           "SupervisionFee", "SupervisionTicket", "WatchedCase"]
+           "SupervisionFee", "SupervisionTicket", "TicketEntry", "WatchedCase"]
 
 _WATCHING = text("watching")
 _LIVE = text("cleared_at IS NULL")
@@ -161,7 +163,11 @@ class SupervisionTicket(Base, TenantOwned, Timestamped):
     deadline in working days; closed with the result."""
 
     __tablename__ = "supervision_tickets"
-    __table_args__ = (Index("ix_supervision_tickets_open", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_supervision_tickets_open", "status", "due_on"),
+        Index("ix_supervision_tickets_pending", "id", postgresql_where=text("notify_pending"),
+              sqlite_where=text("notify_pending")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     case_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -178,6 +184,27 @@ class SupervisionTicket(Base, TenantOwned, Timestamped):
     result: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(100))
+    notify_pending: Mapped[bool] = mapped_column(default=False)
+    """The ticket waits to be sent (opened, or fallen overdue)."""
+    notice: Mapped[str | None] = mapped_column(String(16))
+    """What is (or was last) sent: ``opened`` or ``overdue``."""
+    notified_at: Mapped[datetime | None]
+    overdue_on: Mapped[date | None]
+    """The day the sweep found the ticket overdue and queued its overdue notice (once)."""
+
+
+class TicketEntry(Base, TenantOwned):
+    """One entry of a 督办 ticket's history: opened, notified (with its recipients), closed."""
+
+    __tablename__ = "supervision_ticket_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    ticket_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class Rating(Base, TenantOwned, Timestamped):
@@ -311,5 +338,6 @@ class DailySummary(Base, TenantOwned):
 
 
 TABLES = ("supervision_cases", "supervision_alerts", "supervision_alert_actions",
-          "supervision_tickets", "supervision_ratings", "supervision_rating_steps",
-          "supervision_complaints", "supervision_fees", "supervision_daily_summaries")
+          "supervision_tickets", "supervision_ticket_actions", "supervision_ratings",
+          "supervision_rating_steps", "supervision_complaints", "supervision_fees",
+          "supervision_daily_summaries")

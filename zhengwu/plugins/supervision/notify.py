@@ -10,7 +10,10 @@ default) writes one log line per card. Never personal data: a card names a case 
 reason and usernames.
 
 ``notify_pending`` sends every card waiting to be sent (raised, or urged again) in batches and
-marks them notified, with a ``notified`` entry naming the recipients in each card's history.
+marks them notified, with a ``notified`` entry naming the recipients in each card's history;
+then every 督办 ticket waiting to be sent (``notify_tickets``: opened, or found overdue by the
+sweep) to the supervisors of its handling tenant and above and the responsible member of staff,
+with a ``notified`` entry in the ticket's history (``supervision_ticket_actions``).
 It runs as the ``supervision.notify`` job, deferred through the outbox by whatever raised or
 urged a card, so a card raised in a transaction that rolls back is never sent. Delivery is at
 least once: a batch sent just before a crash is sent again.
@@ -31,12 +34,18 @@ from sqlalchemy.orm import aliased
 
 from zhengwu.core.security.models import Grant, User
 from zhengwu.plugins.supervision.lifecycle import REASONS
-from zhengwu.plugins.supervision.models import Alert, AlertEntry, WatchedCase
+from zhengwu.plugins.supervision.models import (
+    Alert,
+    AlertEntry,
+    SupervisionTicket,
+    TicketEntry,
+    WatchedCase,
+)
 from zhengwu.tenants.models import Window
 from zhengwu.tenants.scope import ancestor_paths
 
-__all__ = ["LoggingNotifier", "Notification", "Notifier", "current_notifier", "notify_pending",
-           "use_notifier"]
+__all__ = ["TICKET_NOTICES", "LoggingNotifier", "Notification", "Notifier", "current_notifier",
+           "notify_pending", "notify_tickets", "use_notifier"]
 
 log = logging.getLogger("zhengwu.supervision.notify")
 BATCH = 500
@@ -45,9 +54,10 @@ SUPERVISOR_ROLE = "supervisor"
 
 @dataclass(frozen=True)
 class Notification:
-    """One card for its recipients (usernames)."""
+    """One card — or one 督办 ticket (``ticket_id`` set, ``alert_id`` None, ``reason``
+    ``ticket_opened`` or ``ticket_overdue``) — for its recipients (usernames)."""
 
-    alert_id: uuid.UUID
+    alert_id: uuid.UUID | None
     case_no: str
     colour: str
     reason: str
@@ -57,6 +67,16 @@ class Notification:
     due_date: date | None
     urge_count: int
     recipients: tuple[str, ...]
+    ticket_id: uuid.UUID | None = None
+
+    @property
+    def is_ticket(self) -> bool:
+        return self.ticket_id is not None
+
+
+TICKET_NOTICES = {"opened": ("ticket_opened", "督办", ""),
+                  "overdue": ("ticket_overdue", "督办逾期", "red")}
+"""A ticket's notice → (reason, Chinese title, colour) of its notification."""
 
 
 @runtime_checkable
@@ -71,6 +91,11 @@ class LoggingNotifier:
 
     async def send(self, notifications: Sequence[Notification]) -> None:
         for n in notifications:
+            if n.is_ticket:
+                log.info("%s 办件 %s（期限 %s）→ %s", n.title_zh, n.case_no,
+                         n.due_date.isoformat() if n.due_date else "—",
+                         ", ".join(n.recipients) or "(无接收人)")
+                continue
             colour = "黄牌" if n.colour == "yellow" else "红牌"
             urge = f"（第{n.urge_count}次催办）" if n.urge_count else ""
             log.info("预警%s %s 办件 %s：%s%s → %s", urge, colour, n.case_no, n.title_zh,
@@ -131,11 +156,63 @@ async def _window_heads(session: AsyncSession, case_ids: set[uuid.UUID]) -> dict
 
 async def notify_pending(session: AsyncSession, now: datetime, *,
                          notifier: Notifier | None = None, batch: int = BATCH) -> int:
-    """Send every card waiting to be sent; returns how many. The caller commits."""
+    """Send every card waiting to be sent, then every 督办 ticket (``notify_tickets``); returns
+    how many cards. The caller commits."""
+    notifier = notifier or _notifier
+    sent = await _notify_cards(session, now, notifier, batch)
+    await notify_tickets(session, now, notifier=notifier, batch=batch)
+    return sent
+
+
+async def notify_tickets(session: AsyncSession, now: datetime, *,
+                         notifier: Notifier | None = None, batch: int = BATCH) -> int:
+    """Send every 督办 ticket waiting to be sent — opened, or fallen overdue — to the
+    supervisors whose grant covers its handling tenant and to the case's responsible member of
+    staff (the projection's last actor), if known; mark it sent with a ``notified`` entry in
+    its history naming the recipients. Returns how many. The caller commits."""
     notifier = notifier or _notifier
     sent, last = 0, None
     while True:
-        q = select(Alert).where(Alert.notify_pending).order_by(Alert.id).limit(batch)
+        q = (select(SupervisionTicket, WatchedCase.handler)
+             .outerjoin(WatchedCase, WatchedCase.id == SupervisionTicket.case_id)
+             .where(SupervisionTicket.notify_pending).order_by(SupervisionTicket.id).limit(batch)
+             .execution_options(populate_existing=True))  # the sweep's UPDATE bypasses the ORM
+        if last is not None:
+            q = q.where(SupervisionTicket.id > last)
+        rows = [(t, handler) for t, handler in (await session.execute(q)).all()]
+        if not rows:
+            break
+        supervisors = await _supervisors(session, {t.handling_path for t, _ in rows})
+        out = []
+        for t, handler in rows:
+            reason, title, colour = TICKET_NOTICES[t.notice or "opened"]
+            people = ([handler] if handler else []) + supervisors.get(t.handling_path, [])
+            out.append(Notification(
+                alert_id=None, ticket_id=t.id, case_no=t.case_no, colour=colour, reason=reason,
+                title_zh=title, tenant_path=t.tenant_path, handling_path=t.handling_path,
+                due_date=t.due_on, urge_count=0, recipients=tuple(dict.fromkeys(people))))
+        await notifier.send(out)
+        session.add_all(TicketEntry(ticket_id=t.id, tenant_id=t.tenant_id,
+                                    tenant_path=t.tenant_path, at=now, actor="system",
+                                    action="notified", note=t.notice,
+                                    data={"recipients": list(n.recipients), "notice": t.notice})
+                        for (t, _), n in zip(rows, out, strict=True))
+        for t, _ in rows:
+            t.notify_pending, t.notified_at = False, now
+        await session.flush()
+        sent += len(rows)
+        last = rows[-1][0].id
+        if len(rows) < batch:
+            break
+    return sent
+
+
+async def _notify_cards(session: AsyncSession, now: datetime, notifier: Notifier,
+                        batch: int) -> int:
+    sent, last = 0, None
+    while True:
+        q = (select(Alert).where(Alert.notify_pending).order_by(Alert.id).limit(batch)
+             .execution_options(populate_existing=True))  # the sweep's UPDATEs bypass the ORM
         if last is not None:
             q = q.where(Alert.id > last)
         alerts = list((await session.scalars(q)).all())

@@ -1,5 +1,5 @@
 """The e-supervision services: acting on cards (签收, 情况说明, 纠正, 办结) and supervising cases
-(督办).
+(督办: a ticket is queued to be sent to people when opened, and its history kept).
 
 Every function loads through the principal's scope (``alert.not_found`` / ``case.not_found``
 for "does not exist" and "not yours" alike), checks the permission at the case's tenant
@@ -27,8 +27,14 @@ from zhengwu.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.plugins.supervision.lifecycle import ACTIONS, STATES
-from zhengwu.plugins.supervision.models import Alert, AlertEntry, SupervisionTicket, WatchedCase
-from zhengwu.plugins.supervision.projection import settings_at
+from zhengwu.plugins.supervision.models import (
+    Alert,
+    AlertEntry,
+    SupervisionTicket,
+    TicketEntry,
+    WatchedCase,
+)
+from zhengwu.plugins.supervision.projection import NOTIFY_JOB, settings_at
 
 __all__ = [
     "EVENTS",
@@ -207,9 +213,16 @@ async def supervise_case(session: AsyncSession, principal: Principal, *, instruc
         tenant_id=row.tenant_id, tenant_path=row.tenant_path, case_id=row.id, case_no=row.case_no,
         handling_path=row.handling_path, alert_id=alert.id if alert else None,
         instructions=text, opened_by=principal.username, opened_at=clock.now(), opened_on=today,
-        days=days, due_on=cal.add_working_days(today, days).due, status="open")
+        days=days, due_on=cal.add_working_days(today, days).due, status="open",
+        notify_pending=True, notice="opened")
     session.add(ticket)
     await session.flush()
+    session.add(_ticket_entry(ticket, principal.username, "opened", text,
+                              {"due_on": ticket.due_on.isoformat(), "days": days}))
+    # sent to the handling tenant's supervisors and the responsible clerk by the notify job,
+    # deferred through the outbox: a ticket whose transaction rolls back is never sent
+    await events.defer(session, NOTIFY_JOB, tenant_id=ticket.tenant_id,
+                       tenant_path=ticket.tenant_path, key=NOTIFY_JOB)
     if alert is not None:
         session.add(_entry(alert, principal, "supervised", alert.status, text,
                            {"ticket_id": str(ticket.id), "due_on": ticket.due_on.isoformat()}))
@@ -219,6 +232,13 @@ async def supervise_case(session: AsyncSession, principal: Principal, *, instruc
                           "case_no": row.case_no, "due_on": ticket.due_on.isoformat(),
                           "alert_id": str(alert.id) if alert else None}, principal.username)
     return ticket
+
+
+def _ticket_entry(ticket: SupervisionTicket, actor: str, action: str, note: str | None = None,
+                  data: dict[str, Any] | None = None) -> TicketEntry:
+    return TicketEntry(ticket_id=ticket.id, tenant_id=ticket.tenant_id,
+                       tenant_path=ticket.tenant_path, at=clock.now(), actor=actor,
+                       action=action, note=note, data=data)
 
 
 async def get_ticket(session: AsyncSession, principal: Principal,
@@ -244,6 +264,8 @@ async def close_ticket(session: AsyncSession, principal: Principal, ticket_id: u
                        field="ticketId")
     ticket.result = _text(result, "result", "督办结果", "the result")
     ticket.status, ticket.closed_at, ticket.closed_by = "closed", clock.now(), principal.username
+    ticket.notify_pending = False  # closed: a notice not sent yet has nothing left to ask for
+    session.add(_ticket_entry(ticket, principal.username, "closed", ticket.result))
     await session.flush()
     await events.publish(session, "supervision.ticket_closed", ticket.tenant_id, ticket.tenant_path,
                          {"ticket_id": str(ticket.id), "case_id": str(ticket.case_id),

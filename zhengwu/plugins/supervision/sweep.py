@@ -9,7 +9,8 @@ set-based statements — never a Python loop over cases.
    tenant's calendar and written by one executemany UPDATE. Usually there is nothing to do.
 2. **Cards**: one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per rule — yellow when
    ``yellow_on <= today``, red when ``due_date < today``, yellow when the current step's
-   ``step_due < today``, red when a supervision ticket is past its own deadline — over open,
+   ``step_due < today``, red when a supervision ticket is past its own deadline (the ticket
+   itself is queued to be sent again, once) — over open,
    unpaused cases —, red when a complaint is still open (not answered) past ``due_on``, yellow
    when a bad rating's first contact (核实) is past ``contact_due``, red when its rectification
    is not closed past ``close_due``; a second run inserts nothing (the partial unique index
@@ -20,7 +21,7 @@ set-based statements — never a Python loop over cases.
 3. **Urging** (催办): cards still raised or notified ``urge_after_hours`` (a tenant setting)
    after they were raised or last urged get an ``urged`` history entry and are queued for
    notification again — one INSERT … SELECT and one UPDATE.
-4. **Notification**: if any card waits to be sent, one ``supervision.notify`` job is deferred
+4. **Notification**: if any card or ticket waits to be sent, one ``supervision.notify`` job is deferred
    through the outbox (coalesced: one pending row at most).
 
 The caller owns the transaction (the job and the CLI commit once). Ids of the inserted rows are
@@ -90,6 +91,8 @@ class SweepReport:
     rectification_contact_overdue: int = 0
     rectification_overdue: int = 0
     urged: int = 0
+    ticket_notices: int = 0
+    """督办 tickets found overdue and queued to be sent again (once per ticket)."""
     notify_queued: bool = False
 
     @property
@@ -105,7 +108,8 @@ class SweepReport:
                 "complaint_overdue": self.complaint_overdue,
                 "rectification_contact_overdue": self.rectification_contact_overdue,
                 "rectification_overdue": self.rectification_overdue,
-                "urged": self.urged, "raised": self.raised, "notify_queued": self.notify_queued}
+                "urged": self.urged, "raised": self.raised,
+                "ticket_notices": self.ticket_notices, "notify_queued": self.notify_queued}
 
 
 def _new_id(dialect: str, now: datetime) -> Any:
@@ -195,6 +199,17 @@ async def recompute_thresholds(session: AsyncSession, on: Any) -> int:
     return sum(int(g[3]) for g in (*plain, *shared))
 
 
+async def _queue_overdue_tickets(session: AsyncSession, today: date, on: Any) -> int:
+    """Open 督办 tickets past their deadline, not yet queued for it: queue their overdue notice
+    (one UPDATE; ``overdue_on`` marks it done, so a later sweep queues nothing again)."""
+    t = SupervisionTicket
+    result = await session.execute(
+        update(t).where(t.status == "open", t.due_on < today, t.overdue_on.is_(None), on)
+        .values(notify_pending=True, notice="overdue", overdue_on=today)
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def _urge(session: AsyncSession, dialect: str, now: datetime, on: Any) -> int:
     regions = await SettingRegions.load(session, "urge_after_hours")
     cutoff = regions.case(Alert.handling_path,
@@ -252,6 +267,7 @@ async def sweep(session: AsyncSession, enabled: EnabledScope, now: datetime,
         handling_path=t.handling_path, ref=cast(t.id, String), due=t.due_on,
         handler=c.handler,
         where=and_(t.status == "open", t.due_on < today, enabled.clause(t.handling_path)))
+    ticket_notices = await _queue_overdue_tickets(session, today, enabled.clause(t.handling_path))
     q = Complaint
     complaints = await _raise_from(
         session, dialect, now, today, "complaint_overdue", q,
@@ -281,7 +297,8 @@ async def sweep(session: AsyncSession, enabled: EnabledScope, now: datetime,
     await step(3, f"{urged} cards urged")
 
     queued = False
-    if await session.scalar(select(exists().where(Alert.notify_pending))):
+    if await session.scalar(select(or_(exists().where(Alert.notify_pending),
+                                       exists().where(SupervisionTicket.notify_pending)))):
         root = await ensure_platform_root(session)
         await events.defer(session, NOTIFY_JOB, tenant_id=root.id, tenant_path=root.path,
                            key=NOTIFY_JOB)
@@ -290,7 +307,7 @@ async def sweep(session: AsyncSession, enabled: EnabledScope, now: datetime,
                          step_over_limit=steps, ticket_overdue=tickets,
                          complaint_overdue=complaints, rectification_contact_overdue=contact,
                          rectification_overdue=rectify, urged=urged,
-                         notify_queued=queued)
+                         ticket_notices=ticket_notices, notify_queued=queued)
     await step(4, f"{report.raised} cards raised, {urged} urged"
                   + (", notifications queued" if queued else ""))
     return report
