@@ -31,8 +31,11 @@ Section 二 (proactive disclosure, Art. 20):
   then, ``valid_until`` null or ≥ 31 Dec Y. A withdrawn
   item (撤回: taken off the record, not repealed) counts in none of them unless it was
   withdrawn after the year.
-* 行政许可, 行政处罚, 行政强制 decisions and 行政事业性收费 (万元) are hand-entered
-  (``ReportInput.proactive``): those decisions live in other systems. The tables say so.
+* 行政许可 decisions and 行政事业性收费 (万元) come from the platform where the intake plugin
+  runs (``report_platform``: its metrics through the core's hook, counted at the deciding
+  tenant); a hand-entered value (``ReportInput.proactive``) replaces the platform's figure.
+  行政处罚 and 行政强制 are hand-entered: those decisions live in other systems. Each cell
+  says where it came from (``ReportRow.origin``) and the tables' notes say it in words.
 
 Sections 一, 五 and 六 are the narratives of ``ReportInput.narratives``; section 四's fifteen
 cells are hand-entered (``ReportInput.review_litigation``: the platform does not see reviews
@@ -40,7 +43,8 @@ and lawsuits).
 
 **Subtree** (``subtree=True``): the sum over every tenant of the subtree — one GROUP BY
 statement per table (requests, publications) over the subtree's path range and one read of
-the subtree's report inputs; the narratives are the asking tenant's own. Without it only the
+the subtree's report inputs (plus the intake metrics of section 二, see ``report_platform``);
+the narratives are the asking tenant's own. Without it only the
 tenant's own rows count (本级).
 
 **Checks** (every one is run, every failure listed): each row's 总计 = the sum of its six
@@ -69,7 +73,7 @@ from zhengwu.core.db import subtree_clause
 from zhengwu.core.errors import Conflict, Invalid, InvalidField, NotFound, PermissionDenied
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
-from zhengwu.plugins.disclosure import replies
+from zhengwu.plugins.disclosure import replies, report_platform
 from zhengwu.plugins.disclosure.models import (
     DisclosureRequest,
     Publication,
@@ -176,6 +180,7 @@ class ReportRow:
     label: str
     level: int
     values: tuple[float, ...] = ()
+    origin: str | None = None  # section 二's single figures: platform | entered | mixed
 
     def value(self, table: ReportTable, column: str) -> float:
         return self.values[[c.key for c in table.columns].index(column)]
@@ -292,6 +297,8 @@ async def compute_report(session: AsyncSession, tenant: Tenant, year: int, *,
     own_input = next((i for i in inputs if i.tenant_id == tenant.id), None)
     narratives = own_input.narratives if own_input is not None else {}
     sums = _sum_inputs(inputs)
+    figures = await report_platform.proactive_figures(
+        session, tenant, year, subtree, inputs, [k for k, _ in PROACTIVE_INPUTS])
 
     def narrative(key: str) -> str | None:
         text = narratives.get(key)
@@ -302,7 +309,8 @@ async def compute_report(session: AsyncSession, tenant: Tenant, year: int, *,
         generated_at=clock.now(), tenants_with_inputs=len(inputs),
         sections=(
             Section("一", "总体情况", narrative("overview")),
-            Section("二", "主动公开政府信息情况", tables=_proactive_tables(publications, sums)),
+            Section("二", "主动公开政府信息情况",
+                    tables=_proactive_tables(publications, figures, subtree)),
             Section("三", "收到和处理政府信息公开申请情况",
                     tables=(_requests_table(requests, sums),)),
             Section("四", "政府信息公开行政复议、行政诉讼情况",
@@ -391,19 +399,17 @@ async def _inputs(session: AsyncSession, tenant: Tenant, year: int, subtree: boo
 
 @dataclass
 class _Sums:
-    proactive: dict[str, float] = field(default_factory=dict)
     review: dict[str, int] = field(default_factory=dict)
     carried_over: dict[str, int] = field(default_factory=dict)
     carried_over_total: int | None = None
 
 
 def _sum_inputs(inputs: Iterable[ReportInput]) -> _Sums:
-    """The hand-entered numbers summed over the inputs (one tenant, or a subtree's)."""
+    """The hand-entered numbers summed over the inputs (one tenant, or a subtree's); section
+    二's are ``report_platform``'s (an entered value replaces a platform figure)."""
     sums = _Sums()
     entered_total, total = False, 0
     for i in inputs:
-        for key, value in (i.proactive or {}).items():
-            sums.proactive[key] = sums.proactive.get(key, 0) + float(value)
         for key, value in (i.review_litigation or {}).items():
             sums.review[key] = sums.review.get(key, 0) + int(value)
         carried = {k: int(v) for k, v in (i.carried_over or {}).items() if k != TOTAL}
@@ -419,17 +425,46 @@ def _sum_inputs(inputs: Iterable[ReportInput]) -> _Sums:
 
 # ------------------------------------------------------------------------------ tables
 
-def _proactive_tables(counts: Mapping[str, tuple[int, int, int]], sums: _Sums
+_PLATFORM_SOURCE = {
+    "licensing": "受理系统本年作出的行政许可决定（准予或不予许可，按作出决定的单位统计）",
+    "fees": "受理系统本年收取的费用（按办理单位统计，元折算为万元）",
+}
+
+
+def _origin_note(key: str, label: str, figure: report_platform.Figure, subtree: bool) -> str:
+    """Where one section 二 figure came from, in words (the table's note)."""
+    def amount(v: float) -> str:
+        return f"{v:g}" if key == "fees" else str(int(v))
+
+    if figure.origin == report_platform.PLATFORM:
+        return f"{label}由平台根据{_PLATFORM_SOURCE[key]}统计。"
+    if figure.origin == report_platform.MIXED:
+        return (f"{label}由平台统计（全辖区平台统计数为 {amount(figure.platform or 0)}），"
+                f"其中 {figure.entered} 个单位以填报人录入数替代其本级平台统计数。")
+    if figure.platform is not None:
+        return f"{label}由填报人录入（替代平台统计数 {amount(figure.platform)}）。"
+    if key in _PLATFORM_SOURCE:
+        where = "辖区内" if subtree else "本单位"
+        return f"{label}由填报人录入（{where}未启用受理系统，平台不掌握该数据）。"
+    return f"{label}由填报人录入（平台不掌握其他业务系统的决定数据）。"
+
+
+def _proactive_tables(counts: Mapping[str, tuple[int, int, int]],
+                      figures: Mapping[str, report_platform.Figure], subtree: bool
                       ) -> tuple[ReportTable, ...]:
     def row(key: str, label: str) -> ReportRow:
         return ReportRow(key, label, 0, tuple(float(v) for v in counts.get(key, (0, 0, 0))))
 
-    def hand(key: str) -> float:
-        value = sums.proactive.get(key, 0.0)
-        return round(value, 4) if key == "fees" else float(int(value))
+    labels = dict(PROACTIVE_INPUTS)
+
+    def single(key: str) -> ReportRow:
+        figure = figures[key]
+        return ReportRow(key, labels[key], 0, (figure.value,), origin=figure.origin)
+
+    def note(*keys: str) -> str:
+        return "".join(_origin_note(k, labels[k], figures[k], subtree) for k in keys)
 
     decisions = (Column("decisions", "本年处理决定数量"),)
-    hand_note = "本表数字由填报人录入（平台不掌握其他业务系统的决定和收费数据）。"
     return (
         ReportTable(
             "proactive.20_1", "第二十条第（一）项",
@@ -441,15 +476,15 @@ def _proactive_tables(counts: Mapping[str, tuple[int, int, int]], sums: _Sums
             note="由平台根据已发布的规章、行政规范性文件统计。"),
         ReportTable("proactive.20_5", "第二十条第（五）项",
                     ((HeaderCell("信息内容"), HeaderCell("本年处理决定数量")),), decisions,
-                    (ReportRow("licensing", "行政许可", 0, (hand("licensing"),)),), note=hand_note),
+                    (single("licensing"),), note=note("licensing")),
         ReportTable("proactive.20_6", "第二十条第（六）项",
                     ((HeaderCell("信息内容"), HeaderCell("本年处理决定数量")),), decisions,
-                    (ReportRow("penalty", "行政处罚", 0, (hand("penalty"),)),
-                     ReportRow("coercion", "行政强制", 0, (hand("coercion"),))), note=hand_note),
+                    (single("penalty"), single("coercion")),
+                    note="本表数字由填报人录入（行政处罚、行政强制不经受理系统办理，平台不掌握）。"),
         ReportTable("proactive.20_8", "第二十条第（八）项",
                     ((HeaderCell("信息内容"), HeaderCell("本年收费金额（单位：万元）")),),
                     (Column("amount", "本年收费金额（单位：万元）"),),
-                    (ReportRow("fees", "行政事业性收费", 0, (hand("fees"),)),), note=hand_note),
+                    (single("fees"),), note=note("fees")),
     )
 
 
