@@ -147,3 +147,20 @@ async def test_the_html_page_names_each_tenant_and_links_to_its_address(world):
     assert 'name="subtree" type="checkbox" value="1" checked' in html
     plain = (await api.client.get(f"{FEED}.html")).text
     assert "发布机关" not in plain and T1 not in plain
+
+
+async def test_a_subtree_page_costs_the_same_statements_whatever_the_tenants(world):
+    """One statement for the total and one for the page, whether the subtree holds one tenant
+    with items or four (no loop over tenants)."""
+    from tests.plugins.disclosure.test_feed import RLS_SETUP, counting
+
+    api = world
+    engine = api.client.app.state.engine
+    counts = {}
+    for code in (SIBLING_COUNTY, COUNTY, CITY):  # 1, 3 and 5 items of 1, 3 and 5 tenants
+        with counting(engine) as seen:
+            resp = await api.client.get(f"/public/{code}/disclosure",
+                                        params={"subtree": "1", "category": "01"})
+        assert resp.status_code == 200
+        counts[code] = len([s for s in seen if RLS_SETUP not in s])
+    assert counts[SIBLING_COUNTY] <= counts[COUNTY] == counts[CITY] <= 12, counts

@@ -185,3 +185,16 @@ async def test_the_hand_counted_report_world_without_intake_is_unchanged(system_
     report = await rep.annual_report(system_session, principal("ng_editor"), COUNTY, 2025)
     assert cell(report, "proactive.20_5", "licensing") == (120, "entered")
     assert cell(report, "proactive.20_8", "fees") == (12.5, "entered")
+
+
+async def test_the_figures_under_row_level_security(platform_world, sessionmaker):
+    """Through sessions scoped like a request's (PostgreSQL: row-level security decides)."""
+    for who, code, subtree, expected in (("ng_editor", COUNTY, True, (3, 0.026)),
+                                         ("ng_editor", COUNTY, False, (2, 0.021)),
+                                         ("ft_editor", TOWNSHIP, False, (1, 0.005))):
+        p = principal(who)
+        async with sessionmaker() as scoped:
+            scoped.info["scope"] = p.acting_path
+            report = await rep.annual_report(scoped, p, code, 2025, subtree=subtree)
+            assert (cell(report, "proactive.20_5", "licensing")[0],
+                    cell(report, "proactive.20_8", "fees")[0]) == expected, (who, subtree)
