@@ -2,7 +2,8 @@
 user ``xuancheng_assessor``, acting at 宁国市 341881, which its city grant covers) defines a
 small indicator system at 宁国市, publishes it, enters on-site inspection scores for two
 townships, runs it for the current month over 宁国市's townships, and writes the bulletin
-(HTML and Excel) into ``demo-reports/`` beside the disclosure demo's reports.
+(HTML and Excel) into ``demo-bulletins/``, beside the disclosure demo's ``demo-reports/``
+(a folder of its own: the end-to-end demo test lists ``demo-reports/`` exactly).
 
 Indicators: convenience-centre and agent-point coverage (``core.*``, linear 0→100%), and —
 where intake is installed — cases received (rank) and the on-time rate (linear 80%→100%);
@@ -34,7 +35,7 @@ __all__ = ["REPORTS_DIR", "demo_month"]
 COUNTY = "341881"
 ASSESSOR = "xuancheng_assessor"
 SYSTEM_CODE = "NG-MONTHLY"
-REPORTS_DIR = Path("demo-reports")
+REPORTS_DIR = Path("demo-bulletins")
 INSPECTED = {"341881204": 9.0, "341881100": 7.5}  # 方塘乡, 港口镇
 
 
