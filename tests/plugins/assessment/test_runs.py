@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -203,3 +204,51 @@ async def test_plugin_must_be_enabled(s):
     with pytest.raises(Conflict) as err:
         await systems.save_system(s, principal("ng_assessor"), systems.SystemDraft("M1", "x", TREE))
     assert err.value.code == "plugin.not_enabled"
+
+
+async def test_a_failing_metric_writes_nothing(s):
+    system = await _published(s)
+    VALUES["probe.a"][GK] = RuntimeError("metric store down")
+    with pytest.raises(RuntimeError):
+        await runs.start_run(s, principal("ng_assessor"), runs.RunRequest(system.id, "2026-03"))
+    await s.rollback()
+    assert await s.scalar(select(func.count()).select_from(AssessmentRun)) == 0
+
+
+CORE_TREE = [
+    {"key": "c", "name": "便民服务大厅覆盖率", "weight": 1, "metric": "core.convenience_centre_coverage",
+     "rule": {"kind": "linear", "zero_at": 0, "full_at": 1}},
+    {"key": "h", "name": "应进必进", "weight": 1, "metric": "core.items_in_hall_rate",
+     "rule": {"kind": "rank"}},
+    {"key": "h2", "name": "应进必进（达标）", "weight": 1, "metric": "core.items_in_hall_rate",
+     "rule": {"kind": "pass_fail", "threshold": 0.9}},
+    {"key": "v", "name": "现场检查", "weight": 1, "manual_max": 10},
+]
+
+
+async def test_statements_per_target_are_one_per_distinct_metric(s, engine):
+    """Two distinct core metrics (one used by two leaves): 2 statements per target, and the
+    rest of the run costs the same for one target or two."""
+    from sqlalchemy import event
+
+    system = await _published(s, CORE_TREE)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    async def run_for(codes):
+        statements.clear()
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        try:
+            await runs.start_run(s, principal("ng_assessor"), runs.RunRequest(
+                system.id, "2026-03", target_codes=codes))
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
+        await s.rollback()
+        return len(statements)
+
+    one = await run_for([TOWNSHIP])
+    two = await run_for([TOWNSHIP, SIBLING_TOWNSHIP])
+    assert two - one == 2
+    assert one <= 20, one

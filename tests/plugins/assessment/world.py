@@ -44,14 +44,18 @@ STAFF = {
     "el_admin": (OTHER_COUNTY, "county_admin"),
 }
 
-VALUES: dict[str, dict[str, float | None]] = {}
-"""metric name (``probe.a`` …) → tenant path → value; a path not listed answers None."""
+VALUES: dict[str, dict[str, Any]] = {}
+"""metric name (``probe.a`` …) → tenant path → value; a path not listed answers None, an
+exception is raised."""
 PROBE_METRICS = {"probe.a": True, "probe.b": True, "probe.low": False, "probe.count": False}
 
 
 def _compute(name: str) -> Any:
     async def compute(session: Any, tenant_path: str, period: Period) -> MetricValue:
-        return MetricValue(value=VALUES.get(name, {}).get(tenant_path))
+        value = VALUES.get(name, {}).get(tenant_path)
+        if isinstance(value, Exception):  # a metric that fails half-way through a run
+            raise value
+        return MetricValue(value=value)
     return compute
 
 
