@@ -409,19 +409,24 @@ async def _links(session: AsyncSession, tenant: Tenant, ids: Sequence[uuid.UUID]
                  subtree: bool = False) -> dict[uuid.UUID, list[PublicLink]]:
     """The links of ``ids`` both ways whose other end is public: one statement. On a subtree
     page an item's links within its own tenant (the item is the tenant's, listed because that
-    tenant is active and enabled)."""
+    tenant is active and enabled). A link is the source's tenant's (``link.tenant_id``); a
+    township's 政策解读 of its county's item points across tenants, so on a subtree page the
+    target's tenant is checked too — else the county's item would name the township's
+    interpretation, even a suspended or switched-off township's."""
     out: dict[uuid.UUID, list[PublicLink]] = {}
     if not ids:
         return out
-    link, other = PublicationLink, aliased(Publication)
+    link, other, target = PublicationLink, aliased(Publication), aliased(Publication)
     outgoing = and_(link.publication_id.in_(ids), other.id == link.target_id)
     incoming = and_(link.target_id.in_(ids), other.id == link.publication_id)
     rows = await session.execute(
         select(link.publication_id, link.target_id, link.kind, other.id, other.index_no,
                other.published_title)
         .join(other, or_(outgoing, incoming))
+        .join(target, target.id == link.target_id)
         .where(*([subtree_clause(link.tenant_path, tenant.path),
-                  other.tenant_id == link.tenant_id] if subtree
+                  other.tenant_id == link.tenant_id, target.tenant_id == link.tenant_id]
+                 if subtree
                  else [link.tenant_id == tenant.id, other.tenant_id == tenant.id]),
                is_public(other))
         .order_by(other.published_on, other.index_no))
