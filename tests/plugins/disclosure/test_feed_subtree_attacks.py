@@ -22,9 +22,7 @@ from tests.plugins.disclosure.test_feed_subtree import (
     T4,
     _numbers,
     _page,
-)
-from tests.plugins.disclosure.test_feed_subtree import (
-    world as _world,  # noqa: F401  (the fixture "world", registered under its own name)
+    world,  # noqa: F401  (the fixture)
 )
 from tests.plugins.disclosure.world import SYSTEM, TOWNSHIP
 from zhengwu.plugins.disclosure.models import Publication, PublicationLink
@@ -45,7 +43,7 @@ def _links(body: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 async def test_a_townships_interpretation_of_the_countys_item_is_not_linked_on_the_subtree_feed(
-        world, system_session):
+        world, system_session):  # noqa: F811  (the imported fixture)
     api, s = world, system_session
     await _link(s, T1, P1)
     wide = _links(await _page(api, subtree="1"))
@@ -56,7 +54,7 @@ async def test_a_townships_interpretation_of_the_countys_item_is_not_linked_on_t
 
 
 async def test_a_suspended_or_switched_off_townships_titles_never_reach_the_county_page(
-        world, system_session):
+        world, system_session):  # noqa: F811  (the imported fixture)
     api, s = world, system_session
     await _link(s, T1, P1)
     await enablement.disable_plugin(s, SYSTEM, TOWNSHIP, "disclosure")
@@ -74,7 +72,7 @@ async def test_a_suspended_or_switched_off_townships_titles_never_reach_the_coun
 
 
 async def test_unpublished_withdrawn_and_on_request_items_are_no_link_targets_either(
-        world, system_session):
+        world, system_session):  # noqa: F811  (the imported fixture)
     """Links inside the township to its own non-public items show on no feed."""
     api, s = world, system_session
     for target in (T2, T3, T4):
