@@ -21,7 +21,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zhengwu.core.db import Base, TenantOwned, Timestamped, new_id
@@ -57,7 +57,7 @@ class ManualScore(Base, TenantOwned, Timestamped):
     target_tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     target_code: Mapped[str] = mapped_column(String(12))
     indicator_key: Mapped[str] = mapped_column(String(100))
-    score: Mapped[float]
+    score: Mapped[float] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(String(500))
     entered_by: Mapped[str | None] = mapped_column(String(100))
 
