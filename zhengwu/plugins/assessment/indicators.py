@@ -42,6 +42,8 @@ __all__ = [
     "RULE_KINDS",
     "Indicator",
     "ScoringRule",
+    "competition_ranks",
+    "direction_of",
     "full_points",
     "leaves",
     "parse_system",
@@ -49,6 +51,7 @@ __all__ = [
     "rule_fraction",
     "tree_to_json",
     "validate_system",
+    "walk",
 ]
 
 RULE_KINDS = ("linear", "rank", "pass_fail", "deduction")
@@ -302,9 +305,13 @@ def rule_fraction(rule: ScoringRule, value: float, metric_higher: bool,
 def rank_fractions(values: Mapping[str, float], higher: bool) -> dict[str, float]:
     """``rank`` rule: target → fraction; ties share the best rank of the tie (1, 1, 3)."""
     n = len(values)
-    ordered = sorted(values.values(), reverse=higher)
-    out = {}
-    for target, v in values.items():
-        rank = ordered.index(v) + 1
-        out[target] = (n - rank + 1) / n
-    return out
+    ranks = competition_ranks(values.values(), reverse=higher)
+    return {target: (n - ranks[v] + 1) / n for target, v in values.items()}
+
+
+def competition_ranks(values: Iterable[float], *, reverse: bool) -> dict[float, int]:
+    """Value → its rank (1 = first in the order; equal values share the best rank: 1, 1, 3)."""
+    ranks: dict[float, int] = {}
+    for i, v in enumerate(sorted(values, reverse=reverse)):
+        ranks.setdefault(v, i + 1)
+    return ranks

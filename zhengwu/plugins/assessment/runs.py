@@ -263,9 +263,9 @@ def score_inputs(inputs: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dic
         scores: dict[str, float] = {}
         total = _r(sum(node(t, ind, scores) for ind in tree))
         rows.append({"code": t, "name": names[t], "total": total, "scores": scores})
-    ordered = sorted((r["total"] for r in rows), reverse=True)
+    ranks = indicators.competition_ranks((r["total"] for r in rows), reverse=True)
     for r in rows:
-        r["rank"] = ordered.index(r["total"]) + 1
+        r["rank"] = ranks[r["total"]]
     rows.sort(key=lambda r: (r["rank"], r["code"]))
     return rows, missing
 
