@@ -82,6 +82,12 @@ async def test_same_inputs_same_digest_and_scores(s):
     assert first.id != second.id
     assert first.digest == second.digest and first.results == second.results
     assert runs.digest_of(first.inputs) == first.digest
+    # the stored snapshot alone reproduces the stored results (read back from the database)
+    run_id = first.id
+    s.expire_all()
+    stored = await s.get(AssessmentRun, run_id)
+    assert runs.score_inputs(stored.inputs) == (stored.results, stored.missing)
+    assert runs.digest_of(stored.inputs) == stored.digest
     VALUES["probe.a"][GK] = 0.8
     third = await runs.start_run(s, principal("ng_assessor"), runs.RunRequest(system.id, "2026-W11"))
     assert third.digest != first.digest
