@@ -111,3 +111,27 @@ async def test_applicant_and_staff_text_prints_as_text_on_every_kind(api, system
             assert "&lt;script&gt;" in page
             assert ID_NUMBER not in page and PHONE not in page and PHONE[-4:] + "<" not in page
     assert kinds == {"BZ", "BSL", "SL", "BY", "SD"}
+
+
+async def test_enumerating_numbers_tells_nothing_and_the_tenant_header_grants_nothing(
+        api, system_session):
+    """Numbers are sequential, so a sibling walks them: every answer — a number issued in
+    another subtree, one never issued — is the same 404 body (but for the number echoed), with
+    the same headers; and naming the accepting village in ``X-Zhengwu-Tenant`` opens nothing to
+    a principal whose grants do not cover it."""
+    s = system_session
+    case = await _accepted_at_the_village(s)
+    [n] = (await api.gql("ft_clerk", NOTICES, {"id": str(case.id)}))["data"]["case"]["notices"]
+    prefix = n["number"].rsplit("-", 1)[0]
+    answers = []
+    for serial in range(1, 4):  # 000001 exists (方塘村's), the others do not
+        number = f"{prefix}-{serial:06d}"
+        resp = await _get(api, "sc_agent", number)
+        assert resp.status_code == 404
+        answers.append((resp.text.replace(number, "N"), resp.headers.get("content-type")))
+    assert len(set(answers)) == 1, answers
+    for who in ("sc_agent", "gk_clerk", "ng_assessor"):
+        resp = await api.client.get(notices.notice_path(n["number"]), headers={
+            "Authorization": f"Bearer {api.tokens[who]}", "X-Zhengwu-Tenant": VILLAGE})
+        assert resp.status_code in (403, 404), (who, resp.status_code)
+        assert "受理通知书" not in resp.text
