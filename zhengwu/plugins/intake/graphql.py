@@ -136,6 +136,9 @@ class NoticeKind(Enum):
     APPROVAL = strawberry.enum_value("approval", description="准予（行政许可）决定书")
     DENIAL = strawberry.enum_value("denial", description="不予（行政许可）决定书")
     DELIVERY = strawberry.enum_value("delivery", description="送达回证")
+    SUSPENSION = strawberry.enum_value("suspension", description="特别程序（暂停计时）告知书")
+    EXTENSION = strawberry.enum_value("extension", description="延期告知书")
+    WITHDRAWAL = strawberry.enum_value("withdrawal", description="撤回申请确认书")
 
 
 @strawberry.enum(description="材料状态 — a material of the item's list on this case.")

@@ -11,7 +11,9 @@ to PDF" of this page is the PDF.
 The legal text follows the statute each document rests on: 《中华人民共和国行政许可法》 art. 32
 (acceptance, non-acceptance, one-time supplement notice, stamped and dated), art. 38
 (decisions; a refusal gives reasons and the remedies), art. 44 (certificates within ten
-days), 《行政复议法》 art. 20 (sixty days) and 《行政诉讼法》 art. 46 (six months).
+days), art. 45 (special procedures not counted, told in writing), art. 42 (an extension,
+approved by the head of the organ, with its reason), 《行政复议法》 art. 20 (sixty days) and
+《行政诉讼法》 art. 46 (six months).
 
 A change to a template that changes its output must bump ``TEMPLATE_VERSION`` and keep the
 old version renderable (``notice_templates.TEMPLATES`` by version), or stored digests stop verifying.
@@ -65,7 +67,9 @@ def title_of(kind: str, facts: dict[str, Any]) -> str:
         return ("准予" if kind == "approval" else "不予") + (
             "行政许可" if facts.get("licensing") else "") + "决定书"
     return {"acceptance": "受理通知书", "non_acceptance": "不予受理通知书",
-            "supplement": "补正材料通知书", "delivery": "送达回证"}[kind]
+            "supplement": "补正材料通知书", "delivery": "送达回证",
+            "suspension": "特别程序告知书", "extension": "延期告知书",
+            "withdrawal": "撤回申请确认书"}[kind]
 
 
 def render_notice(kind: str, number: str, version: int, facts: dict[str, Any]) -> str:

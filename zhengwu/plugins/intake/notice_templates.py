@@ -138,7 +138,54 @@ _DELIVERY = """{% extends "layout" %}{% block body %}
 </table>
 {% endblock %}"""
 
+_LIMITS = """{% if f.accepted_on %}<tr><th>受理日期</th><td>{{ f.accepted_on | zh_date }}</td></tr>{% endif %}
+{% if f.statutory_days is not none %}<tr><th>法定办结时限</th><td>{{ f.statutory_days }} 个工作日</td></tr>{% endif %}
+{% if f.promised_days is not none %}<tr><th>承诺办结时限</th><td>{{ f.promised_days }} 个工作日</td></tr>{% endif %}"""
+
+_SUSPENSION = """{% extends "layout" %}{% block body %}
+<p>{{ f.applicant.name }}：</p>
+<p class="law">你（单位）于{{ f.submitted_on | zh_date }}提出的“{{ f.item_name }}”申请，本机关{% if f.accepted_on %}于{{ f.accepted_on | zh_date }}{% endif %}受理后，因{{ f.reason | clause }}，需要进行{{ f.procedure }}，自{{ f.suspended_on | zh_date }}起进入特别程序（第 {{ f.seq }} 次）。根据《中华人民共和国行政许可法》第四十五条的规定，{{ f.procedure }}所需时间不计算在办理期限内，现书面告知。</p>
+""" + _CASE_TABLE + """
+<table>
+<tr><th>特别程序</th><td>{{ f.procedure }}</td></tr>
+<tr><th>原因</th><td>{{ f.reason }}</td></tr>
+<tr><th>暂停计时起始日期</th><td>{{ f.suspended_on | zh_date }}</td></tr>
+""" + _LIMITS + """
+<tr><th>暂停前的承诺办结日期</th><td>{{ f.due_date | zh_date }}</td></tr>
+</table>
+<p class="law">特别程序结束之日起恢复计时，办结日期按暂停的工作日数顺延，本机关将另行告知。</p>
+{% endblock %}"""
+
+_EXTENSION = """{% extends "layout" %}{% block body %}
+<p>{{ f.applicant.name }}：</p>
+<p class="law">你（单位）于{{ f.submitted_on | zh_date }}提出的“{{ f.item_name }}”申请，本机关{% if f.accepted_on %}于{{ f.accepted_on | zh_date }}{% endif %}受理。因{{ f.reason | clause }}，不能在规定期限内作出决定，经本机关负责人批准，{% if f.licensing %}根据《中华人民共和国行政许可法》第四十二条第一款的规定，{% endif %}办理期限延长 {{ f.days }} 个工作日，现将延长期限的理由告知你（单位）。</p>
+""" + _CASE_TABLE + """
+<table>
+""" + _LIMITS + """
+<tr><th>原承诺办结日期</th><td>{{ f.due_before | zh_date }}</td></tr>
+<tr><th>延长期限</th><td>{{ f.days }} 个工作日</td></tr>
+<tr><th>延长理由</th><td>{{ f.reason }}</td></tr>
+<tr><th>延长后的办结日期</th><td>{{ f.due_date | zh_date }}{% if f.due_provisional %}（暂定：当年节假日安排尚未公布）{% endif %}</td></tr>
+<tr><th>批准日期 / 批准人</th><td>{{ f.extended_on | zh_date }} / {{ f.approved_by }}</td></tr>
+</table>
+{% endblock %}"""
+
+_WITHDRAWAL = """{% extends "layout" %}{% block body %}
+<p>{{ f.applicant.name }}：</p>
+<p class="law">你（单位）于{{ f.submitted_on | zh_date }}提出的“{{ f.item_name }}”申请，{% if f.accepted %}本机关于{{ f.accepted_on | zh_date }}受理，{% endif %}经你（单位）申请，已于{{ f.withdrawn_on | zh_date }}撤回，本机关终止办理。申请材料可凭本确认书到{{ f.venue or f.accepting }}领回。</p>
+""" + _CASE_TABLE + """
+<table>
+<tr><th>撤回日期</th><td>{{ f.withdrawn_on | zh_date }}</td></tr>
+<tr><th>撤回时办理阶段</th><td>{{ f.stage }}</td></tr>
+<tr><th>撤回理由</th><td>{{ f.reason }}</td></tr>
+<tr><th>经办人</th><td>{{ f.recorded_by }}</td></tr>
+{% if f.parts %}<tr><th>一并撤回的子办件</th><td>{% for p in f.parts %}{{ p.case_no }} {{ p.item_name }}{% if p.department %}（{{ p.department }}）{% endif %}{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>{% endif %}
+<tr><th>申请人签名（盖章）</th><td class="sign"></td></tr>
+</table>
+{% endblock %}"""
+
 TEMPLATES: dict[int, dict[str, str]] = {1: {
     "layout": _LAYOUT, "acceptance": _ACCEPTANCE, "non_acceptance": _NON_ACCEPTANCE,
     "supplement": _SUPPLEMENT, "approval": _DECISION, "denial": _DECISION, "delivery": _DELIVERY,
+    "suspension": _SUSPENSION, "extension": _EXTENSION, "withdrawal": _WITHDRAWAL,
 }}

@@ -13,10 +13,14 @@ kind                      document                            issued by    on
 ``approval``              准予（行政许可）决定书                  handling     ``decide`` (and 即办件)
 ``denial``                不予（行政许可）决定书                  handling     ``decide`` (and 即办件)
 ``delivery``              送达回证                              accepting    ``deliver``
+``suspension``            特别程序（暂停计时）告知书             handling     ``suspend`` (each)
+``extension``             延期告知书                            handling     ``extend``
+``withdrawal``            撤回申请确认书                        accepting    ``withdraw``
 ========================  ==================================  ===========  =================
 
 **Numbers** are ``<issuing division code>-<kind code>-<year>-<6 digits>`` (kind codes in
-``KINDS``: SL 受理, BSL 不予受理, BZ 补正, ZY 准予, BY 不予, SD 送达), e.g.
+``KINDS``: SL 受理, BSL 不予受理, BZ 补正, ZY 准予, BY 不予, SD 送达, TB 特别程序,
+YQ 延期, CH 撤回), e.g.
 ``341881-SL-2026-000001``: per issuing tenant, kind and year, gap-free and race-free (the same
 atomic upsert as case numbers). The issuing tenant is the one whose act it is: the accepting
 tenant (window, centre, agent point) for the front-desk documents, the handling tenant for
@@ -29,7 +33,7 @@ facts alone, byte for byte, so ``verify`` can show years later that the record i
 document that was handed out. Nothing here decrypts personal data.
 
 **Idempotent**: one notice per case, kind and event (``event_key``: ``accept``,
-``supplement:<round>``, ``decide`` …); issuing again returns the existing one.
+``supplement:<round>``, ``suspend:<n>``, ``decide`` …); issuing again returns the existing one.
 """
 
 from __future__ import annotations
@@ -49,11 +53,14 @@ from zhengwu.core.db import new_id, subtree_clause
 from zhengwu.core.errors import NotFound, PermissionDenied
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
+from zhengwu.plugins.intake.inputs import PAUSE_KINDS
+from zhengwu.plugins.intake.lifecycle import STATES
 from zhengwu.plugins.intake.models import (
     Case,
     CaseMaterial,
     CaseNotice,
     NoticeCounter,
+    Pause,
     SupplementNotice,
 )
 from zhengwu.plugins.intake.notice_render import TEMPLATE_VERSION, render_notice, title_of
@@ -69,8 +76,11 @@ __all__ = [
     "issue_acceptance",
     "issue_decision",
     "issue_delivery",
+    "issue_extension",
     "issue_non_acceptance",
     "issue_supplement",
+    "issue_suspension",
+    "issue_withdrawal",
     "notice_path",
     "render",
     "title_of",
@@ -91,6 +101,9 @@ KINDS: dict[str, NoticeKind] = {
     "approval": NoticeKind("ZY", "准予决定书"),
     "denial": NoticeKind("BY", "不予决定书"),
     "delivery": NoticeKind("SD", "送达回证"),
+    "suspension": NoticeKind("TB", "特别程序告知书"),
+    "extension": NoticeKind("YQ", "延期告知书"),
+    "withdrawal": NoticeKind("CH", "撤回申请确认书"),
 }
 """The documents; a licensing item's decisions print as 准予/不予行政许可决定书."""
 
@@ -323,3 +336,61 @@ async def issue_delivery(session: AsyncSession, principal: Principal, case: Case
 
 def _decision_title(notice: CaseNotice) -> str:
     return title_of(notice.kind, notice.facts)
+
+
+async def issue_suspension(session: AsyncSession, principal: Principal, case: Case,
+                           pause: Pause) -> CaseNotice:
+    """特别程序告知书 (ALL art. 45): which procedure (hearing, tender, auction, testing,
+    inspection, expert review …), why, from which day, that its time is not counted in the
+    limit, and the due date as it stood (it moves by the paused working days on resumption).
+    One per suspension (``suspend:<n>``, the n-th special procedure of the case)."""
+    issuer = await _tenant(session, case.handling_tenant_id)
+    facts = await _common(session, case, issuer)
+    seq = len((await session.scalars(select(Pause.id).where(
+        Pause.case_id == case.id, Pause.kind != "supplement"))).all())
+    facts.update({
+        "seq": seq, "pause_kind": pause.kind, "procedure": PAUSE_KINDS.get(pause.kind, pause.kind),
+        "reason": pause.reason, "suspended_on": pause.start_day.isoformat(),
+        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
+        "statutory_days": case.statutory_days, "promised_days": case.promised_days,
+        "due_date": case.due_date.isoformat() if case.due_date else None,
+    })
+    return await _issue(session, principal, case, "suspension", f"suspend:{seq}", issuer, facts)
+
+
+async def issue_extension(session: AsyncSession, principal: Principal, case: Case,
+                          due_before: str | None) -> CaseNotice:
+    """延期告知书 (ALL art. 42): the extension's working days and reason, approved by the
+    head of the organ (the principal holding ``case:extend`` at the handling tenant, named as
+    approver), the due date before and after. Once: a case is extended at most once."""
+    issuer = await _tenant(session, case.handling_tenant_id)
+    facts = await _common(session, case, issuer)
+    facts.update({
+        "days": case.extension_days, "reason": case.extension_reason,
+        "approved_by": principal.username, "extended_on": clock.today_shanghai().isoformat(),
+        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
+        "statutory_days": case.statutory_days, "promised_days": case.promised_days,
+        "due_before": due_before,
+        "due_date": case.due_date.isoformat() if case.due_date else None,
+        "due_provisional": case.due_provisional,
+    })
+    return await _issue(session, principal, case, "extension", "extend", issuer, facts)
+
+
+async def issue_withdrawal(session: AsyncSession, principal: Principal, case: Case,
+                           status_before: str, parts: Sequence[Case] = ()) -> CaseNotice:
+    """撤回申请确认书: that the application was withdrawn at the applicant's request, on which
+    day, at which stage, the reason given, and for a parallel approval the parts withdrawn with
+    it. Issued by the accepting tenant, whose window records the withdrawal."""
+    issuer = await _tenant(session, case.tenant_id)
+    facts = await _common(session, case, issuer)
+    facts.update({
+        "withdrawn_on": clock.today_shanghai().isoformat(), "reason": case.withdraw_reason,
+        "status_before": status_before, "stage": STATES.get(status_before, status_before),
+        "accepted": case.accepted_on is not None,
+        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
+        "recorded_by": principal.username,
+        "parts": [{"case_no": p.case_no, "item_name": p.item_name,
+                   "department": p.department_name} for p in parts],
+    })
+    return await _issue(session, principal, case, "withdrawal", "withdraw", issuer, facts)

@@ -923,6 +923,7 @@ async def withdraw_case(session: AsyncSession, principal: Principal, case_id: uu
     targets = [case]
     if case.is_parallel:
         targets += [p for p in await parts_of(session, case) if p.status in OPEN]
+    case_before = case.status
     for c in targets:
         before = c.status
         c.status = "withdrawn"
@@ -930,6 +931,7 @@ async def withdraw_case(session: AsyncSession, principal: Principal, case_id: uu
         await _end_pause(session, c, None)
         _history(session, c, principal, "withdraw", before, reason)
     await _flush(session)
+    await notices.issue_withdrawal(session, principal, case, case_before, targets[1:])
     await _announce(session, case, "case_withdrawn", principal)
     if case.parent_id is not None:
         await _maybe_complete_parent(session, principal, case.parent_id)
@@ -949,11 +951,12 @@ async def suspend_case(session: AsyncSession, principal: Principal, case_id: uui
     reason = _text(reason, "reason", "暂停理由", "the reason")
     before = case.status
     case.resume_status, case.status = before, "suspended"
-    session.add(Pause(case_id=case.id, tenant_id=case.tenant_id, tenant_path=case.tenant_path,
-                      kind=kind, reason=reason, started_at=clock.now(),
-                      start_day=clock.today_shanghai()))
+    pause = Pause(case_id=case.id, tenant_id=case.tenant_id, tenant_path=case.tenant_path,
+                  kind=kind, reason=reason, started_at=clock.now(), start_day=clock.today_shanghai())
+    session.add(pause)
     _history(session, case, principal, "suspend", before, reason, {"kind": kind})
     await _flush(session)
+    await notices.issue_suspension(session, principal, case, pause)
     await _announce(session, case, "case_suspended", principal, kind=kind)
     return case
 
@@ -990,8 +993,10 @@ async def extend_case(session: AsyncSession, principal: Principal, case_id: uuid
                       f"an extension is 1–{cfg.max_extension_days} working days", field="days")
     reason = _text(reason, "reason", "延期理由", "the reason")
     case.extension_days, case.extension_reason = days, reason
+    due_before = case.due_date.isoformat() if case.due_date else None
     await _flush(session)
     deadline = await refresh_due(session, case, actor=principal.username, reason=f"批准延期 {days} 个工作日")
+    await notices.issue_extension(session, principal, case, due_before)
     _history(session, case, principal, "extend", case.status, reason,
              {"days": days, "due_date": deadline.due.isoformat() if deadline else None})
     await _announce(session, case, "case_extended", principal, days=days)
