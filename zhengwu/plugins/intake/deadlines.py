@@ -10,7 +10,9 @@ covers nothing. While a pause is open, the due date is reckoned as if it ended t
 only moves later). Pauses never make a deadline earlier.
 
 ``refresh_due`` is the one place that writes ``due_date``; it records a change in the case
-history and announces ``intake.deadline_changed`` (payload: old and new date, reason).
+history and announces ``intake.deadline_changed`` (payload: old and new date, reason, and the
+new ``statutory_due``). It writes ``statutory_due`` too: the statutory limit (法定时限, plus an
+extension) on the same calendar with the same pauses.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from zhengwu.core import clock, events
 from zhengwu.core.calendar.service import Deadline, WorkCalendar, load_calendar
 from zhengwu.plugins.intake.models import Case, CaseHistory, CaseStep, Pause
 
-__all__ = ["calendar_for", "compute_due", "pause_spans", "refresh_due", "step_due"]
+__all__ = ["calendar_for", "compute_due", "compute_statutory_due", "pause_spans", "refresh_due",
+           "step_due"]
 
 Span = tuple[date, date]
 
@@ -59,6 +62,17 @@ def compute_due(cal: WorkCalendar, case: Case, spans: Sequence[Span]) -> Deadlin
     return cal.add_working_days(case.accepted_on, limit + case.extension_days, spans)
 
 
+def compute_statutory_due(cal: WorkCalendar, case: Case, spans: Sequence[Span]) -> date | None:
+    """The end of the statutory limit (法定时限): ``statutory_days`` plus an approved extension
+    (ALL art. 42 extends the statutory limit itself), counted like the promised one — the same
+    calendar, the same pauses (ALL art. 45: special procedures are not counted). None for an
+    item without a statutory limit or a case not accepted."""
+    if case.accepted_on is None or case.statutory_days is None:
+        return None
+    return cal.add_working_days(case.accepted_on, case.statutory_days + case.extension_days,
+                                spans).due
+
+
 def step_due(cal: WorkCalendar, step: CaseStep, spans: Sequence[Span]) -> date | None:
     if step.started_on is None or step.limit_days is None:
         return None
@@ -75,15 +89,16 @@ async def refresh_due(session: AsyncSession, case: Case, *, actor: str, reason: 
     deadline = compute_due(cal, case, spans)
     if deadline is None:
         return None
-    old = case.due_date
+    old, old_statutory = case.due_date, case.statutory_due
     case.due_date = deadline.due
+    case.statutory_due = compute_statutory_due(cal, case, spans)
     case.due_provisional = deadline.provisional
     case.due_derivation = deadline.to_dict()
     steps = (await session.scalars(select(CaseStep).where(
         CaseStep.case_id == case.id, CaseStep.status == "active"))).all()
     for step in steps:
         step.due_date = step_due(cal, step, spans)
-    if old is not None and old != deadline.due:
+    if old is not None and (old != deadline.due or old_statutory != case.statutory_due):
         session.add(CaseHistory(
             case_id=case.id, tenant_id=case.tenant_id, tenant_path=case.tenant_path,
             at=clock.now(), actor=actor, action="deadline_changed", from_status=case.status,
@@ -93,8 +108,13 @@ async def refresh_due(session: AsyncSession, case: Case, *, actor: str, reason: 
                              {"case_id": str(case.id), "case_no": case.case_no,
                               "handling_path": case.handling_path, "from": old.isoformat(),
                               "to": deadline.due.isoformat(), "reason": reason,
-                              "provisional": deadline.provisional}, actor)
+                              "provisional": deadline.provisional,
+                              "statutory_due": _iso(case.statutory_due)}, actor)
     return deadline
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
 
 
 def day_before(d: date) -> date:

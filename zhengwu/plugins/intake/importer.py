@@ -90,7 +90,7 @@ from zhengwu.core.security.principal import Principal, is_ancestor_or_self
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.plugins.intake import replay
 from zhengwu.plugins.intake.applicants import ProtectedApplicant, check_hash, protect_applicant
-from zhengwu.plugins.intake.deadlines import compute_due
+from zhengwu.plugins.intake.deadlines import compute_due, compute_statutory_due
 from zhengwu.plugins.intake.inputs import APPLICANT_KINDS, CHANNELS, DELIVERY_METHODS, Applicant
 from zhengwu.plugins.intake.models import Case, CaseFee, CaseHistory
 from zhengwu.tenants import enablement
@@ -653,6 +653,7 @@ async def _build(p: _Prepared, principal: Principal, cals: _Calendars,
         if deadline is not None:
             case.due_date, case.due_provisional = deadline.due, deadline.provisional
             case.due_derivation = deadline.to_dict()
+            case.statutory_due = compute_statutory_due(cal, case, [])
         if p.decision in ("approved", "denied") and p.decided_on is not None:
             case.handling_days = cal.count_working_days(p.accepted_on, p.decided_on)
             case.on_time = case.due_date is None or p.decided_on <= case.due_date

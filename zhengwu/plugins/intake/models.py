@@ -111,6 +111,8 @@ class Case(Base, TenantOwned, Timestamped):
     due_date: Mapped[date | None]
     due_provisional: Mapped[bool] = mapped_column(default=False)
     due_derivation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # 法定时限's end: statutory days (+ an approved extension) on the same calendar and pauses
+    statutory_due: Mapped[date | None]
     tolerated_missing: Mapped[list[str]] = mapped_column(JSON, default=list)  # 容缺受理
     decided_at: Mapped[datetime | None]
     decided_on: Mapped[date | None]

@@ -165,6 +165,7 @@ def _payload(case: Case, **extra: Any) -> dict[str, Any]:
             "handling_path": case.handling_path, "case_type": case.case_type,
             "parent_id": str(case.parent_id) if case.parent_id else None,
             "due_date": case.due_date.isoformat() if case.due_date else None,
+            "statutory_due": case.statutory_due.isoformat() if case.statutory_due else None,
             "submitted_on": case.submitted_on.isoformat(),
             "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
             "window_id": str(case.window_id) if case.window_id else None,
@@ -682,6 +683,8 @@ def _rollup_due(parent: Case, parts: Sequence[Case]) -> None:
     latest = max((p for p in parts if p.due_date is not None), key=lambda p: p.due_date or date.min,
                  default=None)
     parent.due_derivation = latest.due_derivation if latest is not None else None
+    statutory = [p.statutory_due for p in parts if p.statutory_due is not None]
+    parent.statutory_due = max(statutory) if statutory else None
 
 
 async def not_accept_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID | str,
