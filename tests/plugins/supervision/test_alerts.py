@@ -97,7 +97,8 @@ async def test_the_lifecycle_of_a_card(world):
         ("close", "ng_supervisor", "explained", "closed")]
     with at(2026, 10, 9):  # a closed card is not raised again
         r = await sweep(s, await enablement.enabled_scope(s, "supervision"), clock.now())
-    assert r.raised == 0
+    # only the statutory limit's card is new (3 working days: due Thu 8 Oct, past on the 9th)
+    assert (r.overdue, r.near_deadline, r.statutory_overdue, r.raised) == (0, 0, 1, 1)
 
 
 async def test_correction_then_close(world):
@@ -205,8 +206,9 @@ async def test_metrics(world):
         return await metrics[f"supervision.{name}"].compute(s, path, period)
 
     assert (await value("yellow_cards")).value == 2  # the township's and ids[0]'s
-    # red: the township's overdue + missing material, ids[0]'s overdue, ids[1]'s skipped steps
-    assert (await value("red_cards")).value == 4
+    # red: the township's overdue + missing material + past the statutory limit, ids[0]'s
+    # overdue, ids[1]'s skipped steps
+    assert (await value("red_cards")).value == 5
     overdue = await value("overdue_rate")
     assert (overdue.numerator, overdue.denominator, overdue.value) == (2, 3, 2 / 3)
     red = await value("red_rate")
@@ -214,7 +216,7 @@ async def test_metrics(world):
     yellow = await value("yellow_rate", "34/3418/341881/341881204")
     assert (yellow.numerator, yellow.denominator) == (1, 1)
     closure = await value("alert_closure_rate")
-    assert (closure.numerator, closure.denominator, closure.value) == (0, 6, 0)
+    assert (closure.numerator, closure.denominator, closure.value) == (0, 7, 0)
     other = await value("red_cards", "34/3418/341802")
     assert other.value == 0
     empty = await value("overdue_rate", "34/3418/341802")

@@ -58,15 +58,16 @@ async def test_trends_by_week_and_month(world):
     assert [_row(b) for b in weeks.buckets] == [
         ("2026-09-25", "2026-09-27", 0, 0, 0, 0, 0, 0, 0),
         ("2026-09-28", "2026-10-04", 5, 0, 0, 1, 0, 0, 0),   # five accepted; missing material: red
-        ("2026-10-05", "2026-10-11", 0, 1, 4, 3, 1, 2, 1),  # yellow: 4 near/over; red: 2 overdue, skipped steps
+        # yellow: 4 near/over; red: 2 overdue, 2 past the statutory limit, skipped steps
+        ("2026-10-05", "2026-10-11", 0, 1, 4, 5, 1, 2, 1),
     ]
     assert weeks.buckets[2].satisfaction_rate == 0.5
     months = await analysis.trends(s, sup, None, "month", date(2026, 9, 1), date(2026, 10, 31))
-    assert [_row(b)[2:] for b in months.buckets] == [(5, 0, 0, 1, 0, 0, 0), (0, 1, 4, 3, 1, 2, 1)]
+    assert [_row(b)[2:] for b in months.buckets] == [(5, 0, 0, 1, 0, 0, 0), (0, 1, 4, 5, 1, 2, 1)]
     assert (months.buckets[0].start, months.buckets[1].end) == (date(2026, 9, 1), date(2026, 10, 31))
     town = await analysis.trends(s, principal("ft_supervisor"), None, "month", date(2026, 9, 1),
                                  date(2026, 10, 31))
-    assert [_row(b)[2:] for b in town.buckets] == [(2, 0, 0, 1, 0, 0, 0), (0, 0, 2, 2, 1, 0, 0)]
+    assert [_row(b)[2:] for b in town.buckets] == [(2, 0, 0, 1, 0, 0, 0), (0, 0, 2, 4, 1, 0, 0)]
 
 
 async def test_performance_per_clerk(world):
@@ -77,8 +78,10 @@ async def test_performance_per_clerk(world):
                      f.bad_ratings) for f in perf.clerks}
     # accepted, decided, on time, yellow, red, ratings, bad ratings
     assert got == {
-        "ft_agent": (1, 0, 0, 1, 1, 0, 0),     # the village case: yellow, then overdue
-        "ft_clerk": (1, 0, 0, 1, 2, 0, 0),     # the township case: missing material, overdue
+        # the village case: yellow, then overdue and past the statutory limit
+        "ft_agent": (1, 0, 0, 1, 2, 0, 0),
+        # the township case: missing material, overdue, past the statutory limit
+        "ft_clerk": (1, 0, 0, 1, 3, 0, 0),
         "ng_approver": (0, 1, 1, 0, 1, 0, 0),  # decided on time, steps skipped
         "ng_clerk": (3, 0, 0, 2, 0, 2, 1),     # two near their deadline; the two ratings
     }
@@ -187,18 +190,19 @@ async def test_performance_per_department(world):
         # the three energy cases: one decided on time with steps skipped (red), two near their
         # deadline (yellow), two ratings of the decided one (one bad)
         ("341881", "宁国市数据资源管理局", 3, 1, 1, 2, 1, 2, 1),
-        # 方塘乡 handles its own case (missing material, overdue) and 方塘村's (overdue)
-        ("341881204", "方塘乡人民政府", 2, 0, 0, 2, 3, 0, 0),
+        # 方塘乡 handles its own case (missing material, overdue, past the statutory limit) and
+        # 方塘村's (overdue, past the statutory limit)
+        ("341881204", "方塘乡人民政府", 2, 0, 0, 2, 5, 0, 0),
     ]
     october = await analysis.department_performance(s, sup, None, date(2026, 10, 1),
                                                     date(2026, 10, 31))
     assert figures(october) == [  # accepted in September; the missing material's card too
         ("341881", "宁国市数据资源管理局", 0, 1, 1, 2, 1, 2, 1),
-        ("341881204", "方塘乡人民政府", 0, 0, 0, 2, 2, 0, 0),
+        ("341881204", "方塘乡人民政府", 0, 0, 0, 2, 4, 0, 0),
     ]
     town = await analysis.department_performance(s, principal("ft_supervisor"), None,
                                                  date(2026, 9, 1), date(2026, 10, 31))
-    assert figures(town) == [("341881204", "方塘乡人民政府", 2, 0, 0, 2, 3, 0, 0)]
+    assert figures(town) == [("341881204", "方塘乡人民政府", 2, 0, 0, 2, 5, 0, 0)]
     assert await analysis.department_performance(s, principal("gk_supervisor"), None,
                                                  date(2026, 9, 1), date(2026, 10, 31)) == []
     with pytest.raises(NotFound):

@@ -27,8 +27,8 @@ CLERK, APPROVER = principal("ng_clerk"), principal("ng_approver")
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "intake-cases-341881.csv"
 FANGTANG = "34/3418/341881/341881204"
 _FIELDS = ("case_no", "tenant_path", "handling_path", "status", "watching", "accepted_on",
-           "due_date", "yellow_days", "yellow_on", "step_seq", "step_name", "step_started_on",
-           "step_limit", "step_due", "paused", "paused_since", "pauses", "basic_code", "channel",
+           "due_date", "statutory_due", "yellow_days", "yellow_on", "step_seq", "step_name",
+           "step_started_on", "step_limit", "step_due", "paused", "paused_since", "pauses", "basic_code", "channel",
            "case_type", "window_id", "department_name", "handler", "is_parallel")
 
 

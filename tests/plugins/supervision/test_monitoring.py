@@ -66,14 +66,16 @@ async def test_figures_of_a_county_and_its_townships(world):
     assert [_figures(r) for r in o.rows] == [
         ("341881", 2, 1, 1, 0, 0, 1, 1, 0),      # 本级: one near its deadline, one paused
         ("341881100", 0, 0, 0, 0, 0, 0, 0, 0),   # 港口镇: nothing
-        ("341881204", 2, 0, 0, 2, 0, 2, 3, 1),   # 方塘乡 and its village: both overdue
+        # 方塘乡 and its village: both overdue, and both past the statutory limit (3 working
+        # days: due Thu 8 Oct) — a second, escalated red card each
+        ("341881204", 2, 0, 0, 2, 0, 2, 5, 1),
     ]
     assert [r.subtree for r in o.rows] == [False, True, True]
-    assert _figures(o.totals) == ("341881", 4, 1, 1, 2, 0, 3, 4, 1)
+    assert _figures(o.totals) == ("341881", 4, 1, 1, 2, 0, 3, 6, 1)
     town_view = await monitoring.overview(s, principal("ft_supervisor"), None, date(2026, 10, 9))
     assert [_figures(r) for r in town_view.rows] == [
-        ("341881204", 1, 0, 0, 1, 0, 1, 2, 1),    # the township's own case
-        ("341881204200", 1, 0, 0, 1, 0, 1, 1, 0),  # 方塘村's agent case
+        ("341881204", 1, 0, 0, 1, 0, 1, 3, 1),    # the township's own case
+        ("341881204200", 1, 0, 0, 1, 0, 1, 2, 0),  # 方塘村's agent case
         ("341881204201", 0, 0, 0, 0, 0, 0, 0, 0),  # 双村
     ]
     with pytest.raises(NotFound):
@@ -108,13 +110,13 @@ async def test_figures_per_department(world):
         ("341881", "宁国市自然资源和规划局", 0, 0, 0, 0, 0, 0),
         # 方塘乡 handles its own case and 方塘村's agent case: both overdue, each with a yellow
         # and a red deadline card, plus the missing material's red card
-        ("341881204", "方塘乡人民政府", 2, 0, 0, 2, 2, 3),
+        ("341881204", "方塘乡人民政府", 2, 0, 0, 2, 2, 5),
     ]
     town = await monitoring.overview(s, principal("ft_supervisor"), None, date(2026, 10, 9))
-    assert _departments(town) == [("341881204", "方塘乡人民政府", 2, 0, 0, 2, 2, 3)]
+    assert _departments(town) == [("341881204", "方塘乡人民政府", 2, 0, 0, 2, 2, 5)]
     village = await monitoring.overview(s, principal("ft_supervisor"), VILLAGE, date(2026, 10, 9))
     # 方塘村 implements nothing; its agent case is counted at the department handling it
-    assert _departments(village) == [("341881204", "方塘乡人民政府", 1, 0, 0, 1, 1, 1)]
+    assert _departments(village) == [("341881204", "方塘乡人民政府", 1, 0, 0, 1, 1, 2)]
     sibling = await monitoring.overview(s, principal("gk_supervisor"), None, date(2026, 10, 9))
     assert sibling.departments == []
 

@@ -52,8 +52,10 @@ async def test_daily_figures_per_tenant_and_idempotency(world):  # noqa: F811
     sep28 = [r for r in rows if r.summary.day == date(2026, 9, 28)]
     # received, completed, fees, yellow, red, complaints, ratings, bad ratings
     assert _figures(oct9, "341881") == (1, 1, 8000, 2, 1, 0, 2, 1)  # fee case; decided; 2 near
-    assert _figures(oct9, "341881204") == (0, 0, 0, 1, 1, 1, 0, 0)  # overdue; the complaint
-    assert _figures(oct9, "341881204200") == (0, 0, 0, 1, 1, 0, 0, 0)  # the agent case overdue
+    # overdue, past the statutory limit (due Thu 8 Oct); the complaint
+    assert _figures(oct9, "341881204") == (0, 0, 0, 1, 2, 1, 0, 0)
+    # the agent case overdue and past the statutory limit
+    assert _figures(oct9, "341881204200") == (0, 0, 0, 1, 2, 0, 0, 0)
     assert _figures(oct9, "341881100") == (0,) * 8  # 港口镇: a row of zeros
     assert _figures(sep28, "341881") == (3, 0, 0, 0, 0, 0, 0, 0)
     assert _figures(sep28, "341881204") == (1, 0, 0, 0, 1, 0, 0, 0)  # missing material: red
@@ -68,7 +70,7 @@ async def test_daily_figures_per_tenant_and_idempotency(world):  # noqa: F811
     again = await summary.list_summaries(s, principal("ng_supervisor"), None, date(2026, 10, 9),
                                          date(2026, 10, 9))
     assert [_figures(again, c) for c in ("341881", "341881204")] == [
-        (1, 1, 8000, 2, 1, 0, 2, 1), (0, 0, 0, 1, 1, 1, 0, 0)]
+        (1, 1, 8000, 2, 1, 0, 2, 1), (0, 0, 0, 1, 2, 1, 0, 0)]
     town = await summary.list_summaries(s, principal("ft_supervisor"), None, date(2026, 10, 9),
                                         date(2026, 10, 9))
     assert {r.tenant_code for r in town} == {"341881204", "341881204200", "341881204201"}

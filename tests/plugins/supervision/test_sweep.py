@@ -203,7 +203,8 @@ async def test_urging_after_the_configured_hours(world):
     with at(2026, 10, 9, 10):
         assert (await _run(s)).urged == 0
     with at(2026, 10, 9, 11):
-        assert (await _run(s)).urged == 5  # every two hours now, the earlier cards too
+        # every two hours now, the earlier cards too (and the 9 Oct statutory-limit card)
+        assert (await _run(s)).urged == 6
 
 
 async def test_supervision_ticket_past_its_deadline_is_red(world):
@@ -311,7 +312,8 @@ async def test_the_scheduled_job_reports_progress(world, sessionmaker, settings)
                                 settings=settings, queue=None)
         again = await run_job(spec, job_id="sweep-2", kwargs={}, sessionmaker=sessionmaker,
                               settings=settings, queue=None)
-    assert outcome.result["raised"] == 9 and outcome.result["overdue"] == 4
+    assert outcome.result["raised"] == 10 and outcome.result["overdue"] == 4
+    assert outcome.result["statutory_overdue"] == 1
     assert again.result["raised"] == 0
     run = await s.scalar(select(JobRun).where(JobRun.job_id == "sweep-1"))
     assert (run.status, run.progress_done, run.progress_total) == ("done", 4, 4)
@@ -349,9 +351,10 @@ async def test_the_sweep_from_the_command_line(world, settings, monkeypatch):
         sent = await invoke_cli(monkeypatch, settings, "supervision", "notify")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert (report["today"], report["raised"], report["overdue"]) == ("2026-10-12", 9, 4)
+    assert (report["today"], report["raised"], report["overdue"]) == ("2026-10-12", 10, 4)
+    assert report["statutory_overdue"] == 1
     assert again.exit_code == 0 and "cards raised / 新亮牌" in again.output
-    assert sent.exit_code == 0 and "9 card(s) sent" in sent.output
+    assert sent.exit_code == 0 and "10 card(s) sent" in sent.output
 
 
 async def test_a_complaint_not_answered_in_time_gets_a_red_card(world):

@@ -70,6 +70,8 @@ class AlertReason(Enum):
     NEAR_DEADLINE = strawberry.enum_value("near_deadline", description="临近承诺期限（黄牌）")
     STEP_OVER_LIMIT = strawberry.enum_value("step_over_limit", description="环节超时（黄牌）")
     OVERDUE = strawberry.enum_value("overdue", description="超期未办结（红牌）")
+    STATUTORY_OVERDUE = strawberry.enum_value(
+        "statutory_overdue", description="超过法定期限未办结（红牌，报上一级）")
     MISSING_REQUIRED = strawberry.enum_value("missing_required", description="缺少必要材料受理（红牌）")
     SKIPPED_STEPS = strawberry.enum_value("skipped_steps", description="未经规定环节作出决定（红牌）")
     OUTSIDE_HALL = strawberry.enum_value("outside_hall", description="应进必进事项未在大厅受理（红牌）")

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ACTIONS", "CLOSED_STATES", "LIVE_STATES", "REASONS", "STATES", "AlertAction", "Reason"]
+__all__ = ["ACTIONS", "CLOSED_STATES", "ESCALATED", "LIVE_STATES", "REASONS", "STATES",
+           "AlertAction", "Reason"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ REASONS: dict[str, Reason] = {r.code: r for r in (
     Reason("step_over_limit", "yellow", "step", "环节超时",
            "a step has run over its own limit"),
     Reason("overdue", "red", "deadline", "超期未办结", "the promised deadline has passed"),
+    Reason("statutory_overdue", "red", "deadline", "超过法定期限未办结",
+           "the statutory limit (法定时限) has passed; escalated to the tier above"),
     Reason("missing_required", "red", "irregularity", "缺少必要材料受理",
            "accepted with a required material missing"),
     Reason("skipped_steps", "red", "irregularity", "未经规定环节作出决定",
@@ -59,6 +62,10 @@ REASONS: dict[str, Reason] = {r.code: r for r in (
     Reason("rectification_overdue", "red", "rating", "差评整改逾期",
            "a bad rating's rectification is not closed (回访) by its deadline"),
 )}
+
+ESCALATED = frozenset({"statutory_overdue"})
+"""Reasons whose cards also go to the supervisors of the tier directly above the handling
+tenant (whatever their grant's reach), not only to those whose grant covers it."""
 
 STATES: dict[str, str] = {
     "raised": "已亮牌", "notified": "已通知", "acknowledged": "已签收", "explained": "已说明",

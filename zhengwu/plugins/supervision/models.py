@@ -74,6 +74,9 @@ class WatchedCase(Base, TenantOwned, Timestamped):
     handler: Mapped[str | None] = mapped_column(String(100))
     """Who acted on the case last (the responsible member of staff a card is sent to)."""
     due_date: Mapped[date | None]
+    statutory_due: Mapped[date | None]
+    """The end of the statutory limit (法定时限, plus an approved extension) from intake's
+    payloads; past it an escalated red card (``statutory_overdue``) stands."""
     yellow_days: Mapped[int | None]
     """The threshold ``yellow_on`` was computed with (NULL: to be computed by the next sweep)."""
     yellow_share: Mapped[int | None]

@@ -4,10 +4,13 @@ A card goes to the member of staff who acted on the case last (the responsible c
 approver), to the head of the window the case came in through (the projection keeps intake's
 ``window_id``; the head is the window's chief representative, 首席代表, or failing an active
 one its post holder, A岗) and to the supervisors of the handling tenant and every tier above it
-(users holding the ``supervisor`` role by a grant that covers the handling tenant). ``Notifier`` is the one
-small protocol an SMS, mail or instant-message adapter implements; ``LoggingNotifier`` (the
-default) writes one log line per card. Never personal data: a card names a case number, a
-reason and usernames.
+(users holding the ``supervisor`` role by a grant that covers the handling tenant). An
+escalated card (``lifecycle.ESCALATED``: past the statutory limit) goes in addition to the
+supervisors of the tier directly above the handling tenant whose grant is on that tenant
+alone (not its subtree) — the superior organ is told, not only those watching the subtree.
+``Notifier`` is the one small protocol an SMS, mail or instant-message adapter implements;
+``LoggingNotifier`` (the default) writes one log line per card. Never personal data: a card
+names a case number, a reason and usernames.
 
 ``notify_pending`` sends every card waiting to be sent (raised, or urged again) in batches and
 marks them notified, with a ``notified`` entry naming the recipients in each card's history;
@@ -33,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from zhengwu.core.security.models import Grant, User
-from zhengwu.plugins.supervision.lifecycle import REASONS
+from zhengwu.plugins.supervision.lifecycle import ESCALATED, REASONS
 from zhengwu.plugins.supervision.models import (
     Alert,
     AlertEntry,
@@ -133,6 +136,19 @@ async def _supervisors(session: AsyncSession, paths: set[str]) -> dict[str, list
     return out
 
 
+async def _escalation(session: AsyncSession, paths: set[str]) -> dict[str, list[str]]:
+    """Handling path → usernames of the supervisors granted at the tenant directly above it
+    (any reach of the grant): the superior organ an escalated card is also sent to."""
+    parents = {p: ancestor_paths(p)[-1] for p in paths if ancestor_paths(p)}
+    if not parents:
+        return {}
+    rows = (await session.execute(
+        select(User.username, Grant.tenant_path).join(User, User.id == Grant.user_id)
+        .where(Grant.role == SUPERVISOR_ROLE, Grant.tenant_path.in_(sorted(set(parents.values()))),
+               User.is_active))).all()
+    return {p: sorted({u for u, at in rows if at == parent}) for p, parent in parents.items()}
+
+
 async def _window_heads(session: AsyncSession, case_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Case id → username of the head of the window it came in through (one statement): the
     chief representative (首席代表) if active, else the post holder (A岗) if active."""
@@ -220,11 +236,14 @@ async def _notify_cards(session: AsyncSession, now: datetime, notifier: Notifier
             break
         supervisors = await _supervisors(session, {a.handling_path for a in alerts})
         heads = await _window_heads(session, {a.case_id for a in alerts})
+        above = await _escalation(session, {a.handling_path for a in alerts
+                                            if a.reason in ESCALATED})
         out = []
         for a in alerts:
             head = heads.get(a.case_id)
             people = (([a.handler] if a.handler else []) + ([head] if head else [])
-                      + supervisors.get(a.handling_path, []))
+                      + supervisors.get(a.handling_path, [])
+                      + (above.get(a.handling_path, []) if a.reason in ESCALATED else []))
             recipients = tuple(dict.fromkeys(people))
             out.append(Notification(
                 alert_id=a.id, case_no=a.case_no, colour=a.colour, reason=a.reason,

@@ -14,6 +14,10 @@ What the events do here:
 * suspension and a supplement request after acceptance pause it (no deadline card while
   paused); resumption ends the pause, recomputes the step's due date without the paused days
   and re-assesses the cards at once;
+* the statutory due date (``statutory_due``, 法定时限) rides along every payload; past it a
+  second, escalated red card ``statutory_overdue`` stands beside ``overdue`` (sent to the
+  supervisors of the tier above as well, see ``notify``), raised at once by a re-assessment or
+  a decision made after it, and by the sweep;
 * a changed due date recomputes ``yellow_on`` and re-assesses at once: a card that no longer
   applies is cleared, one that now applies is raised (the sweep would raise it later anyway);
 * irregularities are red cards at once: acceptance with a required material missing, an in-hall
@@ -62,7 +66,7 @@ __all__ = ["NOTIFY_JOB", "PLUGIN", "clear_cards", "is_enabled", "on_intake_event
 
 PLUGIN = "supervision"
 NOTIFY_JOB = "supervision.notify"
-_DEADLINE_REASONS = ("near_deadline", "overdue", "step_over_limit")
+_DEADLINE_REASONS = ("near_deadline", "overdue", "statutory_overdue", "step_over_limit")
 _ENDS_WATCH = {"case_decided", "case_delivered", "case_withdrawn", "case_not_accepted"}
 _CLOCKED = frozenset({"accepted", "in_review"})
 _STARTS_ROW = frozenset({"case_accepted", "case_decided", "fee_charged"})
@@ -156,6 +160,7 @@ async def reassess(session: AsyncSession, row: WatchedCase, at: datetime, why: s
     want = {
         "near_deadline": row.yellow_on is not None and day >= row.yellow_on,
         "overdue": row.due_date is not None and day > row.due_date,
+        "statutory_overdue": row.statutory_due is not None and day > row.statutory_due,
     }
     step = str(row.step_seq) if row.step_seq is not None else None
     over = step is not None and row.step_due is not None and day > row.step_due
@@ -168,6 +173,8 @@ async def reassess(session: AsyncSession, row: WatchedCase, at: datetime, why: s
         await raise_card(session, row, "near_deadline", at, due=row.due_date)
     if want["overdue"]:
         await raise_card(session, row, "overdue", at, due=row.due_date)
+    if want["statutory_overdue"]:
+        await raise_card(session, row, "statutory_overdue", at, due=row.statutory_due)
     if over and step is not None:
         await raise_card(session, row, "step_over_limit", at, ref=step, due=row.step_due,
                          detail={"step": row.step_name})
@@ -186,6 +193,8 @@ def _refresh(row: WatchedCase, event: Event, name: str) -> None:
         row.window_id = uuid.UUID(str(p["window_id"]))
     if p.get("department_name"):
         row.department_name = str(p["department_name"])[:200]
+    if "statutory_due" in p:  # intake's payloads carry it (NULL: the item has no statutory limit)
+        row.statutory_due = _date(p["statutory_due"])
     if "parent_id" in p:
         row.parent_id = uuid.UUID(p["parent_id"]) if p["parent_id"] else None
     if "parts" in p:
@@ -343,6 +352,8 @@ async def _irregularities(session: AsyncSession, row: WatchedCase, name: str,
             await raise_card(session, row, "skipped_steps", at, detail={"steps": skipped})
         if p.get("on_time") is False:
             await raise_card(session, row, "overdue", at, due=row.due_date)
+        if row.statutory_due is not None and _day(at) > row.statutory_due:
+            await raise_card(session, row, "statutory_overdue", at, due=row.statutory_due)
     elif name == "fee_charged":
         amount, standard = p.get("amount_cents"), p.get("standard_cents")
         if isinstance(amount, int) and isinstance(standard, int) and amount > standard:

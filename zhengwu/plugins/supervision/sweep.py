@@ -8,7 +8,8 @@ set-based statements — never a Python loop over cases.
    share rule is on, day of acceptance and pauses); each group's day is computed once on that
    tenant's calendar and written by one executemany UPDATE. Usually there is nothing to do.
 2. **Cards**: one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per rule — yellow when
-   ``yellow_on <= today``, red when ``due_date < today``, yellow when the current step's
+   ``yellow_on <= today``, red when ``due_date < today``, red and escalated when the statutory
+   limit has passed (``statutory_due < today``), yellow when the current step's
    ``step_due < today``, red when a supervision ticket is past its own deadline (the ticket
    itself is queued to be sent again, once) — over open,
    unpaused cases —, red when a complaint is still open (not answered) past ``due_on``, yellow
@@ -85,6 +86,7 @@ class SweepReport:
     recomputed: int = 0
     near_deadline: int = 0
     overdue: int = 0
+    statutory_overdue: int = 0
     step_over_limit: int = 0
     ticket_overdue: int = 0
     complaint_overdue: int = 0
@@ -97,13 +99,15 @@ class SweepReport:
 
     @property
     def raised(self) -> int:
-        return (self.near_deadline + self.overdue + self.step_over_limit + self.ticket_overdue
+        return (self.near_deadline + self.overdue + self.statutory_overdue
+                + self.step_over_limit + self.ticket_overdue
                 + self.complaint_overdue + self.rectification_contact_overdue
                 + self.rectification_overdue)
 
     def as_dict(self) -> dict[str, Any]:
         return {"today": self.today.isoformat(), "recomputed": self.recomputed,
                 "near_deadline": self.near_deadline, "overdue": self.overdue,
+                "statutory_overdue": self.statutory_overdue,
                 "step_over_limit": self.step_over_limit, "ticket_overdue": self.ticket_overdue,
                 "complaint_overdue": self.complaint_overdue,
                 "rectification_contact_overdue": self.rectification_contact_overdue,
@@ -255,6 +259,9 @@ async def sweep(session: AsyncSession, enabled: EnabledScope, now: datetime,
     overdue = await _raise_from(session, dialect, now, today, "overdue", c, ref=literal(""),
                                 due=c.due_date, where=and_(open_cases, c.due_date < today),
                                 **common)
+    statutory = await _raise_from(session, dialect, now, today, "statutory_overdue", c,
+                                  ref=literal(""), due=c.statutory_due,
+                                  where=and_(open_cases, c.statutory_due < today), **common)
     steps = await _raise_from(session, dialect, now, today, "step_over_limit", c,
                               ref=cast(c.step_seq, String), due=c.step_due,
                               where=and_(open_cases, c.step_seq.is_not(None), c.step_due < today),
@@ -288,7 +295,8 @@ async def sweep(session: AsyncSession, enabled: EnabledScope, now: datetime,
         handler=c.handler,
         where=and_(r.bad, r.rectification.in_(("verify", "rectify", "feedback", "callback")),
                    r.close_due < today, enabled.clause(r.handling_path)), **rating)
-    await step(2, f"cards raised: {near} near deadline, {overdue} overdue, {steps} steps over "
+    await step(2, f"cards raised: {near} near deadline, {overdue} overdue, {statutory} past "
+                  f"the statutory limit, {steps} steps over "
                   f"limit, {tickets} supervision tickets overdue, {complaints} complaints "
                   f"overdue, {contact} bad ratings not contacted, {rectify} rectifications "
                   f"overdue")
@@ -304,6 +312,7 @@ async def sweep(session: AsyncSession, enabled: EnabledScope, now: datetime,
                            key=NOTIFY_JOB)
         queued = True
     report = SweepReport(today=today, recomputed=recomputed, near_deadline=near, overdue=overdue,
+                         statutory_overdue=statutory,
                          step_over_limit=steps, ticket_overdue=tickets,
                          complaint_overdue=complaints, rectification_contact_overdue=contact,
                          rectification_overdue=rectify, urged=urged,
