@@ -128,49 +128,40 @@ async def list_tickets(session: AsyncSession, principal: Principal, under: str |
     return Page(rows[:size], len(rows) > size, total)
 
 
+async def _grouped(session: AsyncSession, principal: Principal, model: Any, key: Any,
+                   ids: Sequence[uuid.UUID], order: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
+    """Rows of ``model`` for many ``key`` values in one statement (a DataLoader's batch),
+    grouped by key in ``order`` and kept to the acting tenant's subtree."""
+    out: dict[uuid.UUID, list[Any]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = (await session.scalars(select(model).where(
+        key.in_(list(ids)), subtree_clause(model.tenant_path, principal.acting_path))
+        .order_by(*order))).all()
+    for r in rows:
+        out[getattr(r, key.key)].append(r)
+    return out
+
+
 async def entries_of(session: AsyncSession, principal: Principal,
                      alert_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[AlertEntry]]:
     """The history of many cards in one statement (a DataLoader's batch), oldest first."""
-    out: dict[uuid.UUID, list[AlertEntry]] = {i: [] for i in alert_ids}
-    if not alert_ids:
-        return out
-    rows = (await session.scalars(select(AlertEntry).where(
-        AlertEntry.alert_id.in_(list(alert_ids)),
-        subtree_clause(AlertEntry.tenant_path, principal.acting_path))
-        .order_by(AlertEntry.at, AlertEntry.id))).all()
-    for r in rows:
-        out[r.alert_id].append(r)
-    return out
+    return await _grouped(session, principal, AlertEntry, AlertEntry.alert_id, alert_ids,
+                          (AlertEntry.at, AlertEntry.id))
 
 
 async def ticket_entries_of(session: AsyncSession, principal: Principal,
                             ticket_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[TicketEntry]]:
     """The history of many 督办 tickets in one statement (a DataLoader's batch), oldest first."""
-    out: dict[uuid.UUID, list[TicketEntry]] = {i: [] for i in ticket_ids}
-    if not ticket_ids:
-        return out
-    rows = (await session.scalars(select(TicketEntry).where(
-        TicketEntry.ticket_id.in_(list(ticket_ids)),
-        subtree_clause(TicketEntry.tenant_path, principal.acting_path))
-        .order_by(TicketEntry.at, TicketEntry.id))).all()
-    for r in rows:
-        out[r.ticket_id].append(r)
-    return out
+    return await _grouped(session, principal, TicketEntry, TicketEntry.ticket_id, ticket_ids,
+                          (TicketEntry.at, TicketEntry.id))
 
 
 async def tickets_of(session: AsyncSession, principal: Principal,
                      case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[SupervisionTicket]]:
     """The 督办 tickets of many cases in one statement, oldest first."""
-    out: dict[uuid.UUID, list[SupervisionTicket]] = {i: [] for i in case_ids}
-    if not case_ids:
-        return out
-    rows = (await session.scalars(select(SupervisionTicket).where(
-        SupervisionTicket.case_id.in_(list(case_ids)),
-        subtree_clause(SupervisionTicket.tenant_path, principal.acting_path))
-        .order_by(SupervisionTicket.id))).all()
-    for r in rows:
-        out[r.case_id].append(r)
-    return out
+    return await _grouped(session, principal, SupervisionTicket, SupervisionTicket.case_id,
+                          case_ids, (SupervisionTicket.id,))
 
 
 async def list_ratings(session: AsyncSession, principal: Principal, under: str | None,
