@@ -62,13 +62,6 @@ async def test_graphql_refuses_the_notices_where_intake_is_switched_off(api, sys
     assert data["errors"][0]["extensions"]["code"] == "plugin.not_enabled", data
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "HOLE: notice_routes.CaseNoticeController.html / notices.get_notice never check that intake "
-    "is enabled at the acting tenant, so a township that switched intake off still reads its "
-    "notices over HTTP while GraphQL answers plugin.not_enabled. Fix: in get_notice (after the "
-    "case:read check) resolve the acting tenant (tenants.scope.access_tenant) and raise "
-    "Conflict/PermissionDenied 'plugin.not_enabled' unless PLUGIN is in "
-    "enablement.active_plugins(session, tenant), as disclosure.report does"))
 async def test_the_notice_route_refuses_where_intake_is_switched_off(api, system_session):
     s = system_session
     case = await _accepted_at_the_village(s)

@@ -50,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zhengwu.core import clock
 from zhengwu.core.db import new_id, subtree_clause
-from zhengwu.core.errors import NotFound, PermissionDenied
+from zhengwu.core.errors import Conflict, NotFound, PermissionDenied
 from zhengwu.core.security.principal import Principal
 from zhengwu.core.security.rbac import Resource, can
 from zhengwu.plugins.intake.inputs import PAUSE_KINDS
@@ -65,8 +65,10 @@ from zhengwu.plugins.intake.models import (
 )
 from zhengwu.plugins.intake.notice_render import TEMPLATE_VERSION, render_notice, title_of
 from zhengwu.plugins.intake.settings import IntakeSettings
+from zhengwu.tenants import enablement
 from zhengwu.tenants import settings as tenant_settings
 from zhengwu.tenants.models import Tenant, Venue, Window
+from zhengwu.tenants.scope import access_tenant
 
 __all__ = [
     "KINDS",
@@ -146,6 +148,12 @@ async def get_notice(session: AsyncSession, principal: Principal, number: str) -
         subtree_clause(CaseNotice.tenant_path, principal.acting_path)))
     if notice is None:
         raise NotFound("notice", number)
+    # Only for a notice of its own subtree (elsewhere the answer stays the one 404): where
+    # intake is switched off, as GraphQL's guard answers for every intake field.
+    acting = await access_tenant(session, principal, principal.acting_code)
+    if "intake" not in await enablement.active_plugins(session, acting):
+        raise Conflict("plugin.not_enabled", f"插件 intake 未在 {acting.code} 启用",
+                       f"plugin intake is not enabled here ({acting.code})", plugin="intake")
     return notice
 
 
