@@ -24,13 +24,6 @@ async def world(system_session, settings):
     return system_session
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "HOLE (defence in depth; intake only announces its own cases): "
-    "supervision.backfill.on_case_snapshot fills in window_id/department_name of a KNOWN row "
-    "whatever tenant the event is stamped with. Fix: in on_case_snapshot, when `known` is "
-    "found, return unless known.tenant_id == event.tenant_id (and likewise ignore a new "
-    "snapshot whose handling_path is neither the event's tenant_path, below it, nor one of "
-    "its ancestors)"))
 async def test_a_snapshot_stamped_with_another_tenant_changes_nothing(world):
     s = world
     with clock.freeze(MON):

@@ -25,21 +25,8 @@ async def api(settings, system_session):
 FOREIGN = "龘 另一省份的草稿事项"  # sorts after every real name (the query takes max(name))
 
 
-HOLE = (
-    "HOLE (SQLite; on PostgreSQL row-level security hides the rows): "
-    "supervision.item_ratings.ratings_by_item names each item "
-    "with max(CatalogItem.name) over EVERY tenant's catalog rows of that basic_code (another "
-    "province's draft included). Fix: in "
-    "the correlated name subquery also require "
-    "CatalogItem.tenant_path.in_(ancestor_paths(tenant.path) + [tenant.path]) (the catalogs "
-    "the asked tenant reads) and CatalogItem.status == 'published', taking the name of the "
-    "deepest, latest version rather than max(name)")
-
-
-async def test_another_provinces_catalog_never_names_the_item(api, system_session, request):
+async def test_another_provinces_catalog_never_names_the_item(api, system_session):
     s = system_session
-    if s.get_bind().dialect.name == "sqlite":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=HOLE))
     await _rated(s)
     other = await s.scalar(select(Tenant).where(Tenant.code == OTHER_COUNTY))
     s.add(CatalogItem(tenant_id=other.id, tenant_path=other.path, basic_code=MIGRANT,

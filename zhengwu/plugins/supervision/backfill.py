@@ -62,7 +62,8 @@ async def on_case_snapshot(event: Event, session: AsyncSession) -> None:
         return
     known = await session.get(WatchedCase, case_id)
     if known is not None:
-        _fill_in(known, p)
+        if known.tenant_id == event.tenant_id:  # a snapshot speaks only for its own tenant
+            _fill_in(known, p)
         return
     with session.no_autoflush:
         row = WatchedCase(id=case_id, tenant_id=event.tenant_id, tenant_path=event.tenant_path,

@@ -5,7 +5,8 @@ ratings (差评, level 1–2) and how many of those were rectified (整改 close
 The item is the rated case's ``basic_code`` in the projection (intake's payloads carry it; a
 case projected without one is counted under ``None``); ratings excluded on appeal (malicious,
 upheld) are left out of every figure, as in the rates. One ``GROUP BY`` statement, whatever the
-number of ratings; the item's name is read from the catalog in the same statement. Scope and
+number of ratings; the item's name is read in the same statement from a published catalog the
+tenant reads (the deepest, latest version). Scope and
 ``alert:read`` are checked at the tenant asked about, like the other rating queries: a tenant
 outside the principal's subtree and one that does not exist are one answer (``tenant.not_found``).
 """
@@ -24,6 +25,7 @@ from zhengwu.core.db import subtree_clause
 from zhengwu.core.security.principal import Principal
 from zhengwu.plugins.supervision.analysis import check_period, scoped_tenant
 from zhengwu.plugins.supervision.models import Rating, WatchedCase
+from zhengwu.tenants.scope import ancestor_paths
 
 __all__ = ["ItemRatings", "ratings_by_item"]
 
@@ -69,7 +71,15 @@ async def ratings_by_item(session: AsyncSession, principal: Principal, under: st
     check_period(start, end)
     tenant = await scoped_tenant(session, principal, under)
     r, c = Rating, WatchedCase
-    name = (select(func.max(CatalogItem.name)).where(CatalogItem.basic_code == c.basic_code)
+    # The name from a published catalog the asked tenant reads (its own and its ancestors',
+    # or one below it), the deepest and latest version: another province's catalog reuses the
+    # national code with its own name and must never name the item here.
+    cat = CatalogItem
+    readable = (cat.tenant_path.in_([*ancestor_paths(tenant.path), tenant.path])
+                | subtree_clause(cat.tenant_path, tenant.path))
+    name = (select(cat.name)
+            .where(cat.basic_code == c.basic_code, cat.status == "published", readable)
+            .order_by(func.length(cat.tenant_path).desc(), cat.version.desc()).limit(1)
             .correlate(c).scalar_subquery())
     rows = (await session.execute(
         select(c.basic_code, name, *(_count(r.level == n) for n in range(1, 6)),
